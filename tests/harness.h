@@ -50,16 +50,19 @@ const char *test_tmpdir(void);
 	int main(int argc, char **argv) { \
 		return test_run_all(argc, argv, test_cases_, sizeof test_cases_ / sizeof test_cases_[0]); }
 
-/* Expand TEST_ENTRY over up to 64 arguments. */
-#define TEST_MAP_(...) TEST_MAP_N_(__VA_ARGS__, TEST_SEQ_())
-#define TEST_MAP_N_(...) TEST_ARG_N_(__VA_ARGS__)
+/* Expand TEST_ENTRY over up to 64 arguments: count them, then call TEST_MAP_<count>. */
+#define TEST_MAP_(...) TEST_CAT_(TEST_MAP_, TEST_COUNT_(__VA_ARGS__))(__VA_ARGS__)
+#define TEST_CAT_(a, b) TEST_CAT2_(a, b)
+#define TEST_CAT2_(a, b) a##b
+#define TEST_COUNT_(...) TEST_COUNT_N_(__VA_ARGS__, TEST_SEQ_())
+#define TEST_COUNT_N_(...) TEST_ARG_N_(__VA_ARGS__)
 #define TEST_ARG_N_(_1,_2,_3,_4,_5,_6,_7,_8,_9,_10,_11,_12,_13,_14,_15,_16,_17,_18,_19,_20, \
 	_21,_22,_23,_24,_25,_26,_27,_28,_29,_30,_31,_32,_33,_34,_35,_36,_37,_38,_39,_40, \
 	_41,_42,_43,_44,_45,_46,_47,_48,_49,_50,_51,_52,_53,_54,_55,_56,_57,_58,_59,_60, \
-	_61,_62,_63,_64,N,...) TEST_MAP_##N
+	_61,_62,_63,_64,N,...) N
 #define TEST_SEQ_() 64,63,62,61,60,59,58,57,56,55,54,53,52,51,50,49,48,47,46,45,44,43,42,41, \
 	40,39,38,37,36,35,34,33,32,31,30,29,28,27,26,25,24,23,22,21,20,19,18,17,16,15,14,13,12,11, \
-	10,9,8,7,6,5,4,3,2,1
+	10,9,8,7,6,5,4,3,2,1,0
 #define TEST_MAP_1(a) TEST_ENTRY(a)
 #define TEST_MAP_2(a, ...) TEST_ENTRY(a) TEST_MAP_1(__VA_ARGS__)
 #define TEST_MAP_3(a, ...) TEST_ENTRY(a) TEST_MAP_2(__VA_ARGS__)
