@@ -218,6 +218,15 @@ int json_value_double(json_t *v, const char *what, double *out, struct cairn_err
  * (MLflow's encoding). Returns a new reference, NULL on allocation failure. */
 json_t *json_double_value(double v);
 
+/* Route jansson's allocations through cairn's (call once at start-up, before any jansson
+ * value exists). Required for json_arena_begin to take effect. */
+void json_alloc_install(void);
+/* Until json_arena_end(prev), this thread's new jansson values are allocated in `a` and
+ * json_decref frees nothing; they must not be used after `a` is released. Returns the
+ * previous scope's arena (scopes nest). */
+struct arena *json_arena_begin(struct arena *a);
+void json_arena_end(struct arena *prev);
+
 /* Serialise compactly into `out` (appends). Returns 0 or a CAIRN_E* code. */
 int json_dump_buf(const json_t *v, struct buf *out);
 
