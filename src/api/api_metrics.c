@@ -1,0 +1,260 @@
+/*
+ * The metrics/ endpoints (spec §3.4, §3.5) and the tracking-side artifacts/list.
+ */
+#include "api/api_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int respond_metrics(struct api_call *c, const struct store_metric *ms, size_t n,
+			   int with_run_id, const char *next_page_token)
+{
+	json_t *o = json_object();
+	if (!o)
+		return api_respond_json_steal(c->res, NULL);
+	if (n > 0) {
+		json_t *arr = json_array();
+		if (!arr || json_object_set_new(o, "metrics", arr) != 0)
+			goto oom;
+		for (size_t i = 0; i < n; i++)
+			if (json_array_append_new(arr, api_json_metric(&ms[i], with_run_id)) != 0)
+				goto oom;
+	}
+	if (next_page_token && *next_page_token &&
+	    json_object_set_new(o, "next_page_token", api_json_str(next_page_token)) != 0)
+		goto oom;
+	return api_respond_json_steal(c->res, o);
+oom:
+	json_decref(o);
+	return api_respond_json_steal(c->res, NULL);
+}
+
+int api_metrics_get_history(struct api_call *c)
+{
+	const char *run_id = NULL, *key = NULL, *token = NULL;
+	int64_t max_results = 0;
+	int present = 0;
+	int rc = api_get_run_id(c->msg, 1, &run_id, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "metric_key", 1, &key, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "page_token", 0, &token, &c->err);
+	if (rc == 0)
+		rc = json_get_int64(c->msg, "max_results", 0, &max_results, &present, &c->err);
+	if (rc != 0)
+		return rc;
+	/* MLflow ignores max_results here; we page, so only clamp it into range. */
+	if (!present || max_results < 1 || max_results > STORE_HISTORY_PAGE)
+		max_results = 0;
+	struct store_metric_page page;
+	memset(&page, 0, sizeof page);
+	rc = store_get_metric_history(c->ctx->store, run_id, key, max_results, token, c->arena,
+				      &page, &c->err);
+	if (rc != 0)
+		return rc;
+	return respond_metrics(c, page.metrics, page.n, 0, page.next_page_token);
+}
+
+int api_metrics_get_history_bulk_interval(struct api_call *c)
+{
+	const char *const *run_ids = NULL;
+	size_t nruns = 0;
+	const char *key = NULL;
+	int64_t start = 0, end = 0, max_results = STORE_BULK_MAX_RESULTS;
+	int has_start = 0, has_end = 0, has_max = 0;
+	int rc = api_get_str_array(c->msg, "run_ids", 0, c->arena, &run_ids, &nruns, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "metric_key", 1, &key, &c->err);
+	if (rc == 0)
+		rc = json_get_int64(c->msg, "start_step", 0, &start, &has_start, &c->err);
+	if (rc == 0)
+		rc = json_get_int64(c->msg, "end_step", 0, &end, &has_end, &c->err);
+	if (rc == 0)
+		rc = json_get_int64(c->msg, "max_results", 0, &max_results, &has_max, &c->err);
+	if (rc != 0)
+		return rc;
+	if (nruns == 0)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "GetMetricHistoryBulkInterval request must specify at least one run_id.");
+	if (nruns > STORE_BULK_MAX_RUNS)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "GetMetricHistoryBulkInterval request cannot specify more than %d run_ids. Received %zu run_ids.",
+				       STORE_BULK_MAX_RUNS, nruns);
+	if (has_start != has_end)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "If either start step or end step are specified, both must be specified.");
+	if (has_start && start > end)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "end_step must be greater than start_step. Found start_step=%lld and end_step=%lld.",
+				       (long long)start, (long long)end);
+	if (has_max && (max_results < 1 || max_results > STORE_BULK_MAX_RESULTS))
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "max_results must be between 1 and %d. Got %lld.",
+				       STORE_BULK_MAX_RESULTS, (long long)max_results);
+	struct store_metric_page page;
+	memset(&page, 0, sizeof page);
+	rc = store_get_metric_history_bulk_interval(c->ctx->store, run_ids, nruns, key, has_start,
+						    start, end, max_results, c->arena, &page, &c->err);
+	if (rc != 0)
+		return rc;
+	return respond_metrics(c, page.metrics, page.n, 1, NULL);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The UI helper of MLflow's server (spec §3.5): run ids in run_id (repeated), sorted by
+ * run id, each run's history in (timestamp, step, value) order, at most max_results points
+ * in all. Unknown runs contribute nothing, as with MLflow's SQL store. */
+int api_metrics_get_history_bulk(struct api_call *c)
+{
+	const char *const *given = NULL;
+	size_t nruns = 0;
+	const char *key = NULL;
+	int64_t max_results = STORE_HISTORY_PAGE;
+	int has_max = 0;
+	int rc = api_get_str_array(c->msg, "run_id", 0, c->arena, &given, &nruns, &c->err);
+	if (rc == 0)
+		rc = json_get_int64(c->msg, "max_results", 0, &max_results, &has_max, &c->err);
+	if (rc != 0)
+		return rc;
+	if (nruns == 0)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "GetMetricHistoryBulk request must specify at least one run_id.");
+	if (nruns > STORE_BULK_MAX_RUNS)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "GetMetricHistoryBulk request cannot specify more than %d run_ids. Received %zu run_ids.",
+				       STORE_BULK_MAX_RUNS, nruns);
+	rc = json_get_str(c->msg, "metric_key", 0, &key, &c->err);
+	if (rc != 0)
+		return rc;
+	if (!key)
+		return cairn_error_set(&c->err, CAIRN_EINVAL,
+				       "GetMetricHistoryBulk request must specify a metric_key.");
+	if (!has_max || max_results > STORE_HISTORY_PAGE)
+		max_results = STORE_HISTORY_PAGE;
+	if (max_results < 1)
+		return cairn_error_set(&c->err, CAIRN_EINVAL, "max_results must be a positive integer. Got %lld.",
+				       (long long)max_results);
+
+	const char **ids = arena_alloc(c->arena, nruns * sizeof *ids);
+	if (!ids)
+		return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
+	memcpy(ids, given, nruns * sizeof *ids);
+	qsort(ids, nruns, sizeof *ids, cmp_str);
+	/* Build the answer as pages arrive rather than gathering up to 25000 points first. */
+	json_t *o = json_object();
+	json_t *arr = json_array();
+	if (!o || !arr) {
+		json_decref(o);
+		json_decref(arr);
+		return api_respond_json_steal(c->res, NULL);
+	}
+	size_t total = 0;
+	for (size_t r = 0; r < nruns && total < (size_t)max_results; r++) {
+		if (r > 0 && strcmp(ids[r], ids[r - 1]) == 0)
+			continue;
+		const char *token = NULL;
+		do {
+			struct store_metric_page page;
+			memset(&page, 0, sizeof page);
+			struct cairn_error e;
+			cairn_error_clear(&e);
+			rc = store_get_metric_history(c->ctx->store, ids[r], key, 0, token, c->arena,
+						      &page, &e);
+			if (rc == CAIRN_ENOENT)
+				break;
+			if (rc != 0) {
+				c->err = e;
+				json_decref(o);
+				json_decref(arr);
+				return rc;
+			}
+			for (size_t i = 0; i < page.n && total < (size_t)max_results; i++, total++) {
+				page.metrics[i].run_id = ids[r];
+				if (json_array_append_new(arr, api_json_metric(&page.metrics[i], 1)) != 0)
+					goto oom;
+			}
+			token = page.next_page_token && *page.next_page_token ? page.next_page_token : NULL;
+		} while (token && total < (size_t)max_results);
+	}
+	if (total > 0) {
+		if (json_object_set_new(o, "metrics", arr) != 0) {
+			arr = NULL;
+			goto oom;
+		}
+	} else {
+		json_decref(arr);
+	}
+	return api_respond_json_steal(c->res, o);
+oom:
+	json_decref(arr);
+	json_decref(o);
+	return api_respond_json_steal(c->res, NULL);
+}
+
+/* artifacts/list (spec §3.4): one level of the run's artifacts, paths relative to the
+ * run's artifact root. */
+int api_artifacts_list_run(struct api_call *c)
+{
+	const char *run_id = NULL, *path = NULL;
+	int rc = api_get_run_id(c->msg, 1, &run_id, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "path", 0, &path, &c->err);
+	if (rc == 0)
+		rc = api_check_rel_path(path, &c->err);
+	struct store_run run;
+	if (rc == 0)
+		rc = store_get_run(c->ctx->store, run_id, c->arena, &run, &c->err);
+	if (rc != 0)
+		return rc;
+	/* "model/" and "model" name the same directory; the prefix must not end in '/'. */
+	size_t plen = path ? strlen(path) : 0;
+	while (plen > 0 && path[plen - 1] == '/')
+		plen--;
+	const char *prefix = arena_strndup(c->arena, path ? path : "", plen);
+	if (!prefix)
+		return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
+
+	struct artifact_file_info *files = NULL;
+	size_t nfiles = 0;
+	const char *root_rel = NULL;
+	if (c->ctx->artifacts) {
+		rc = api_artifact_uri_to_rel(run.info.artifact_uri, artifact_store_root(c->ctx->artifacts),
+					     c->arena, &root_rel, &c->err);
+		if (rc != 0)
+			return rc;
+	}
+	if (root_rel) {
+		const char *rel;
+		if (*prefix)
+			rel = *root_rel ? arena_printf(c->arena, "%s/%s", root_rel, prefix) : prefix;
+		else
+			rel = root_rel;
+		if (!rel)
+			return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
+		rc = artifact_list(c->ctx->artifacts, rel, prefix, c->arena, &files, &nfiles, &c->err);
+		if (rc != 0)
+			return rc;
+	}
+	json_t *o = json_object();
+	if (!o)
+		return api_respond_json_steal(c->res, NULL);
+	if (run.info.artifact_uri &&
+	    json_object_set_new(o, "root_uri", api_json_str(run.info.artifact_uri)) != 0)
+		goto oom;
+	if (nfiles > 0) {
+		json_t *arr = json_array();
+		if (!arr || json_object_set_new(o, "files", arr) != 0)
+			goto oom;
+		for (size_t i = 0; i < nfiles; i++)
+			if (json_array_append_new(arr, api_json_file_info(&files[i])) != 0)
+				goto oom;
+	}
+	return api_respond_json_steal(c->res, o);
+oom:
+	json_decref(o);
+	return api_respond_json_steal(c->res, NULL);
+}
