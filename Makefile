@@ -8,7 +8,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := sqlite3 libmicrohttpd jansson libcurl
+PKGS    := sqlite3 libmicrohttpd jansson libcurl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -20,7 +20,7 @@ LDLIBS  += $(PKG_LIBS) -lcrypto -lpthread -lm
 LDFLAGS += $(EXTRA_LDFLAGS)
 
 # Library modules, bottom layer first. cli/ is linked only into the binary.
-MODULES := base store http api
+MODULES := base store http api promote
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -87,7 +87,7 @@ check-warnings:
 	$(MAKE) BUILD=build-clang CC=clang EXTRA_CFLAGS=-Werror tests-build
 
 bench: $(BIN)
-	bench/run.sh
+	bench/tracking.sh
 
 clean:
 	rm -rf build build-asan build-gcc build-clang

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Build: compiler, pkg-config and the libraries cairn links against.
 PKGS_BUILD="build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev
-            libcurl4-openssl-dev libssl-dev"
+            libcurl4-openssl-dev libssl-dev libyaml-dev"
 # Tests: clang (second compiler for warning checks), valgrind, curl and sqlite3 for
 # integration checks, and the sanitizer runtimes that come with gcc.
 PKGS_TEST="clang valgrind curl sqlite3 procps"

@@ -67,6 +67,9 @@ static int rpc_dispatch(struct http_request *req, struct http_response *res)
 	c.req = req;
 	c.res = res;
 	c.arena = req->arena;
+	/* Every jansson value of this request (the parsed message, the response being built)
+	 * lives in the request arena: no per-node malloc/free on the hot logging paths. */
+	struct arena *prev_json = json_arena_begin(req->arena);
 	int rc;
 	if (strcmp(b->ep->method, "GET") == 0) {
 		rc = api_message_from_query(req->params, req->nparams,
@@ -87,6 +90,7 @@ static int rpc_dispatch(struct http_request *req, struct http_response *res)
 			c.err.code = rc;
 		api_respond_error(res, &c.err);
 	}
+	json_arena_end(prev_json);
 	return rc;
 }
 

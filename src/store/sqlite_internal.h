@@ -80,6 +80,13 @@ struct store {
 	pthread_mutex_t write_mu;     /* held across every write transaction */
 	pthread_mutex_t conns_mu;     /* guards `conns` */
 	struct sq_conn *conns;
+	/* Background checkpointer (store_options.background_checkpoint_ms). */
+	int ckpt_ms;
+	int ckpt_running;             /* the thread was started */
+	int ckpt_stop;                /* guarded by ckpt_mu */
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
 };
 
 /* Rows per statement of SQ_METRIC_INSERT_MANY (6 bindings each). */

@@ -138,6 +138,10 @@ struct store_options {
 	const char *default_artifact_root;
 	int busy_timeout_ms;           /* default 10000 */
 	int read_only;                 /* CLI readers may open read-only */
+	/* > 0: a background thread checkpoints the WAL every this many ms and connections do
+	 * not checkpoint in the committing thread. The server sets it, so no request ever
+	 * waits for a checkpoint's fsync while holding the write lock (p99 latency). */
+	int background_checkpoint_ms;
 };
 
 /* `uri` is "sqlite:///relative/path.db", "sqlite:////abs/path.db", or a plain file path.
@@ -316,5 +320,239 @@ int artifact_open_read(struct artifact_store *as, const char *rel, int *fd, int6
 		       struct cairn_error *err);
 /* Delete a file or a whole directory tree; a missing path is success. */
 int artifact_delete(struct artifact_store *as, const char *rel, struct cairn_error *err);
+
+/* ------------------------------------------------------------------ model registry */
+
+/*
+ * The model registry (spec §2.4, §5): registered models, their numbered versions, tags,
+ * aliases and the fixed stages, in the same database as tracking. Aliases are the native
+ * way to point at a version ("production" → 7); the stages None/Staging/Production/Archived
+ * stay for MLflow compatibility.
+ *
+ * Every stage and alias change is appended to the registry history (append-only: the
+ * database refuses UPDATE and DELETE on it), with who did it and why when the caller says.
+ * History rows belong to the model, not its name, so a rename keeps them and a deleted
+ * model's history is kept but no longer listed under the name.
+ *
+ * Versions are strings on the wire ("3") and here; a non-integer version is CAIRN_EINVAL.
+ * Errors: unknown model or version CAIRN_ENOENT, duplicate name CAIRN_EEXIST, invalid names,
+ * stages, aliases, tags CAIRN_EINVAL; GET of a missing alias is CAIRN_EINVAL (MLflow's rule).
+ */
+
+#define STORE_MAX_MODEL_NAME_CHARS 256
+#define STORE_MAX_REGISTRY_TAG_VALUE_CHARS 5000
+#define STORE_MAX_DESCRIPTION_CHARS 5000
+#define STORE_MAX_SOURCE_CHARS 500
+#define STORE_MAX_ALIAS_CHARS 255
+#define STORE_REGISTERED_MODELS_DEFAULT_MAX_RESULTS 100
+#define STORE_REGISTERED_MODELS_MAX_RESULTS 1000
+#define STORE_MODEL_VERSIONS_DEFAULT_MAX_RESULTS 200000
+#define STORE_MODEL_VERSIONS_MAX_RESULTS 200000
+
+enum store_stage {
+	STORE_STAGE_NONE = 0,
+	STORE_STAGE_STAGING = 1,
+	STORE_STAGE_PRODUCTION = 2,
+	STORE_STAGE_ARCHIVED = 3,
+};
+/* Canonical spelling "None", "Staging", "Production", "Archived"; NULL when out of range. */
+const char *store_stage_name(int stage);
+/* Case-insensitive; -1 for anything else (including "Deleted_Internal"). */
+int store_stage_parse(const char *s);
+
+/* MLflow's alias rules (spec §5.2): ^[\w\-]+$, at most 255 characters, not "latest" in any
+ * case, not a version look-alike ^[vV]\d+$. 0 or CAIRN_EINVAL naming the alias. */
+int store_validate_alias(const char *alias, struct cairn_error *err);
+/* A version string: a decimal integer >= 1. CAIRN_EINVAL "Model version must be an integer". */
+int store_parse_model_version(const char *version, int64_t *out, struct cairn_error *err);
+
+/* Who made a change and why; recorded in the history. NULL or NULL fields = unknown. */
+struct store_actor {
+	const char *user;
+	const char *reason;
+};
+
+struct store_model_alias {
+	const char *alias;
+	const char *version;
+};
+
+struct store_model_version {
+	const char *name;
+	const char *version;           /* "1", "2", ... */
+	int64_t version_number;
+	int64_t creation_timestamp;
+	int64_t last_updated_timestamp;
+	const char *user_id;           /* NULL when unset */
+	const char *current_stage;     /* canonical stage name */
+	const char *description;       /* NULL when unset */
+	const char *source;
+	const char *run_id;            /* NULL when unset */
+	const char *run_link;          /* NULL when unset */
+	const char *status;            /* always "READY" */
+	const char *status_message;    /* NULL when unset */
+	struct store_tag *tags;
+	size_t ntags;
+	const char **aliases;          /* names of the aliases pointing here, sorted */
+	size_t naliases;
+};
+
+struct store_registered_model {
+	const char *name;
+	int64_t creation_timestamp;
+	int64_t last_updated_timestamp;
+	const char *user_id;           /* NULL when unset */
+	const char *description;       /* NULL when unset */
+	struct store_model_version *latest_versions;  /* highest non-deleted version per stage */
+	size_t nlatest;
+	struct store_tag *tags;
+	size_t ntags;
+	struct store_model_alias *aliases;  /* sorted by alias */
+	size_t naliases;
+};
+
+/* One history entry. kind "stage": version moved from_value → to_value (stage names).
+ * kind "alias": `alias` moved from version from_value ("" = unset) to to_value ("" = the
+ * alias was deleted); `version` is the version the alias now points at, or the one it left. */
+struct store_registry_event {
+	int64_t id;                    /* increasing in the order the changes were committed */
+	const char *name;              /* the model's name when the change was made */
+	const char *version;
+	const char *kind;              /* "stage" | "alias" */
+	const char *alias;             /* NULL for stage changes */
+	const char *from_value;
+	const char *to_value;
+	int64_t timestamp;
+	const char *user;              /* "" when unknown */
+	const char *reason;            /* "" when none was given */
+};
+
+int store_create_registered_model(struct store *s, const char *name, const char *description,
+				  const struct store_tag *tags, size_t ntags, struct arena *a,
+				  struct store_registered_model *out, struct cairn_error *err);
+int store_get_registered_model(struct store *s, const char *name, struct arena *a,
+			       struct store_registered_model *out, struct cairn_error *err);
+int store_rename_registered_model(struct store *s, const char *name, const char *new_name,
+				  struct arena *a, struct store_registered_model *out,
+				  struct cairn_error *err);
+/* description NULL clears it (MLflow's PATCH rule). */
+int store_update_registered_model(struct store *s, const char *name, const char *description,
+				  struct arena *a, struct store_registered_model *out,
+				  struct cairn_error *err);
+/* Hard delete of the model, its versions, tags and aliases; its history rows stay. */
+int store_delete_registered_model(struct store *s, const char *name, struct cairn_error *err);
+
+struct store_registry_query {
+	const char *filter;            /* spec §4.5; NULL or "" = none */
+	const char *const *order_by;
+	size_t norder_by;
+	int64_t max_results;           /* 0 = the default of the entity */
+	const char *page_token;
+};
+struct store_registered_model_page {
+	struct store_registered_model *models;
+	size_t n;
+	const char *next_page_token;   /* NULL when no more rows */
+};
+struct store_model_version_page {
+	struct store_model_version *versions;
+	size_t n;
+	const char *next_page_token;
+};
+int store_search_registered_models(struct store *s, const struct store_registry_query *q,
+				   struct arena *a, struct store_registered_model_page *out,
+				   struct cairn_error *err);
+int store_search_model_versions(struct store *s, const struct store_registry_query *q,
+				struct arena *a, struct store_model_version_page *out,
+				struct cairn_error *err);
+
+/* For each of `stages` (case-insensitive; none = all four), the highest non-deleted version
+ * in that stage, ordered None, Staging, Production, Archived. One SQL query. */
+int store_get_latest_versions(struct store *s, const char *name, const char *const *stages,
+			      size_t nstages, struct arena *a, struct store_model_version **out,
+			      size_t *n, struct cairn_error *err);
+
+int store_set_registered_model_tag(struct store *s, const char *name, const char *key,
+				   const char *value, struct cairn_error *err);
+/* A missing key is a silent success; the model must exist. */
+int store_delete_registered_model_tag(struct store *s, const char *name, const char *key,
+				      struct cairn_error *err);
+
+/* Create or move an alias (history entry when it moves). */
+int store_set_registered_model_alias(struct store *s, const char *name, const char *alias,
+				     const char *version, const struct store_actor *who,
+				     struct cairn_error *err);
+/* A missing alias is a silent success; the model must exist. */
+int store_delete_registered_model_alias(struct store *s, const char *name, const char *alias,
+					const struct store_actor *who, struct cairn_error *err);
+/* Missing model or alias: CAIRN_EINVAL "Registered model alias X not found." */
+int store_get_model_version_by_alias(struct store *s, const char *name, const char *alias,
+				     struct arena *a, struct store_model_version *out,
+				     struct cairn_error *err);
+
+struct store_model_version_create {
+	const char *name;
+	const char *source;            /* required; checked and resolved as spec §5.2 says */
+	const char *run_id;            /* NULL or "" = none */
+	const char *run_link;
+	const char *description;
+	const struct store_tag *tags;
+	size_t ntags;
+};
+int store_create_model_version(struct store *s, const struct store_model_version_create *req,
+			       struct arena *a, struct store_model_version *out,
+			       struct cairn_error *err);
+/* Unknown or deleted version: CAIRN_ENOENT. */
+int store_get_model_version(struct store *s, const char *name, const char *version,
+			    struct arena *a, struct store_model_version *out, struct cairn_error *err);
+int store_update_model_version(struct store *s, const char *name, const char *version,
+			       const char *description, struct arena *a,
+			       struct store_model_version *out, struct cairn_error *err);
+/* Soft delete: the number is never reused; aliases pointing at it are removed (history). */
+int store_delete_model_version(struct store *s, const char *name, const char *version,
+			       const struct store_actor *who, struct cairn_error *err);
+/* stage case-insensitive; archive_existing only with Staging/Production (else CAIRN_EINVAL):
+ * every other version in that stage becomes Archived, in the same transaction. */
+int store_transition_model_version_stage(struct store *s, const char *name, const char *version,
+					 const char *stage, int archive_existing,
+					 const struct store_actor *who, struct arena *a,
+					 struct store_model_version *out, struct cairn_error *err);
+int store_get_model_version_download_uri(struct store *s, const char *name, const char *version,
+					 struct arena *a, const char **out, struct cairn_error *err);
+int store_set_model_version_tag(struct store *s, const char *name, const char *version,
+				const char *key, const char *value, struct cairn_error *err);
+int store_delete_model_version_tag(struct store *s, const char *name, const char *version,
+				   const char *key, struct cairn_error *err);
+
+/* The model's history, oldest first; `version` NULL = every version. Unknown model:
+ * CAIRN_ENOENT. */
+int store_list_registry_history(struct store *s, const char *name, const char *version,
+				struct arena *a, struct store_registry_event **out, size_t *n,
+				struct cairn_error *err);
+
+/*
+ * Promotion as one write transaction: point `alias` at `version`, optionally move the
+ * version to `stage`, archive the previous alias holder (and, with a stage of Staging or
+ * Production, every other version in it) when `archive_previous`, and append the history.
+ *
+ * Compare-and-swap: the caller checked its gates against `expected_holder` (the version
+ * that held the alias then; NULL or "" = none). If the alias holder differs now, nothing is
+ * written and the call fails with CAIRN_ESTATE, so that of concurrent promotions of one
+ * model exactly one wins. Promoting the version that already holds the alias changes
+ * nothing but the stage.
+ */
+struct store_promotion {
+	const char *name;
+	const char *version;
+	const char *alias;             /* required */
+	const char *expected_holder;
+	const char *stage;             /* NULL = leave stages alone */
+	int archive_previous;
+	struct store_actor who;
+};
+/* *previous_holder (arena; "" when none) is the version that held the alias before. */
+int store_promote_model_version(struct store *s, const struct store_promotion *p,
+				struct arena *a, const char **previous_holder,
+				struct cairn_error *err);
 
 #endif
