@@ -87,7 +87,7 @@ struct promote_policy {
 };
 
 /* Load a policy file (format in docs/registry.md). Unknown keys, wrong types and bad values
- * are CAIRN_EINVAL with "FILE:LINE:COLUMN: message"; a missing file is CAIRN_EIO. */
+ * are CAIRN_EINVAL with "FILE:LINE:COLUMN: message"; a missing file is CAIRN_ENOENT. */
 int promote_policy_load(const char *path, struct arena *a, struct promote_policy *out,
 			struct cairn_error *err);
 /* The same from text; `path` only names the source in messages. */
