@@ -50,6 +50,12 @@ static int proxy_path(struct http_request *req, struct http_response *res, const
 	return 0;
 }
 
+/*
+ * MLflow's proto has no paging here and its client reads one answer, so a capped directory
+ * must fail loudly rather than list a prefix: up to STORE_ARTIFACT_PROXY_LIST_MAX names come
+ * back in one response, more is 400 naming the directory and the cap (docs/compatibility.md).
+ * Capping the names read (not only the entries shown) also bounds the work per request.
+ */
 static int proxy_list(struct api_context *ctx, struct http_request *req, struct http_response *res)
 {
 	struct cairn_error err;
@@ -59,9 +65,14 @@ static int proxy_list(struct api_context *ctx, struct http_request *req, struct 
 		path = "";
 	struct artifact_file_info *files = NULL;
 	size_t n = 0;
+	int64_t next = -1;
 	if (api_check_rel_path(path, &err) != 0 ||
-	    artifact_list(ctx->artifacts, path, "", req->arena, &files, &n, &err) != 0)
+	    artifact_list_page(ctx->artifacts, path, "", 0, STORE_ARTIFACT_PROXY_LIST_MAX,
+			       STORE_ARTIFACT_PROXY_LIST_MAX, req->arena, &files, &n, &next, &err) != 0)
 		return api_respond_error(res, &err);
+	if (next >= 0)  /* cannot happen: entries shown <= names read <= the page size */
+		return api_respond_errorf(res, CAIRN_EINTERNAL, "artifact listing of '%s' was cut short",
+					  path);
 	json_t *o = json_object();
 	if (!o)
 		return api_respond_json_steal(res, NULL);

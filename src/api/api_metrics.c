@@ -196,15 +196,21 @@ oom:
 }
 
 /* artifacts/list (spec §3.4): one level of the run's artifacts, paths relative to the
- * run's artifact root. */
+ * run's artifact root, STORE_ARTIFACT_LIST_PAGE entries a page. MLflow never pages here,
+ * but its proto has page_token/next_page_token, so a client that reads the proto can follow. */
 int api_artifacts_list_run(struct api_call *c)
 {
-	const char *run_id = NULL, *path = NULL;
+	const char *run_id = NULL, *path = NULL, *token = NULL;
+	int64_t offset = 0;
 	int rc = api_get_run_id(c->msg, 1, &run_id, &c->err);
 	if (rc == 0)
 		rc = json_get_str(c->msg, "path", 0, &path, &c->err);
 	if (rc == 0)
 		rc = api_check_rel_path(path, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "page_token", 0, &token, &c->err);
+	if (rc == 0)
+		rc = artifact_page_token_decode(token, &offset, &c->err);
 	struct store_run run;
 	if (rc == 0)
 		rc = store_get_run(c->ctx->store, run_id, c->arena, &run, &c->err);
@@ -220,6 +226,7 @@ int api_artifacts_list_run(struct api_call *c)
 
 	struct artifact_file_info *files = NULL;
 	size_t nfiles = 0;
+	int64_t next = -1;
 	const char *root_rel = NULL;
 	if (c->ctx->artifacts) {
 		rc = api_artifact_uri_to_rel(run.info.artifact_uri, artifact_store_root(c->ctx->artifacts),
@@ -235,10 +242,14 @@ int api_artifacts_list_run(struct api_call *c)
 			rel = root_rel;
 		if (!rel)
 			return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
-		rc = artifact_list(c->ctx->artifacts, rel, prefix, c->arena, &files, &nfiles, &c->err);
+		rc = artifact_list_page(c->ctx->artifacts, rel, prefix, offset, STORE_ARTIFACT_LIST_PAGE,
+					0, c->arena, &files, &nfiles, &next, &c->err);
 		if (rc != 0)
 			return rc;
 	}
+	const char *next_token = NULL;
+	if (next >= 0 && !(next_token = artifact_page_token_encode(c->arena, next)))
+		return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
 	json_t *o = json_object();
 	if (!o)
 		return api_respond_json_steal(c->res, NULL);
@@ -253,6 +264,8 @@ int api_artifacts_list_run(struct api_call *c)
 			if (json_array_append_new(arr, api_json_file_info(&files[i])) != 0)
 				goto oom;
 	}
+	if (next_token && json_object_set_new(o, "next_page_token", api_json_str(next_token)) != 0)
+		goto oom;
 	return api_respond_json_steal(c->res, o);
 oom:
 	json_decref(o);

@@ -9,11 +9,13 @@
  * atomic; the tree is owned by the server, so a race needs write access to it already.)
  */
 #include "store/store.h"
+#include "store/filter.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -202,106 +204,186 @@ int artifact_resolve(struct artifact_store *as, const char *rel, struct arena *a
 
 /* ------------------------------------------------------------------ list */
 
-static int cmp_info(const void *x, const void *y)
+/*
+ * The names of one directory level, on the heap: a caller's page is a slice of the sorted
+ * names, so all of them must be read, but only the slice is stat'ed and copied into the
+ * request's arena.
+ */
+struct name_list {
+	struct buf text;        /* the names, each NUL-terminated */
+	union name_ref {
+		size_t off;     /* into text while reading (text moves as it grows) */
+		const char *p;  /* after reading, for sorting */
+	} *refs;
+	size_t n, cap;
+};
+
+static void name_list_release(struct name_list *nl)
 {
-	const struct artifact_file_info *a = x, *b = y;
-	return strcmp(a->path, b->path);
+	buf_release(&nl->text);
+	cairn_free(nl->refs);
 }
 
-int artifact_list(struct artifact_store *as, const char *rel, const char *prefix, struct arena *a,
-		  struct artifact_file_info **out, size_t *n, struct cairn_error *err)
+static int cmp_name(const void *x, const void *y)
 {
-	*out = NULL;
-	*n = 0;
-	char *abs;
-	int rc = resolve_path(as, rel, a, &abs, NULL, err);
-	if (rc)
-		return rc;
-	DIR *d = opendir(abs);
-	if (!d) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;  /* MLflow answers {} for a missing path or a file */
-		return cairn_error_set(err, CAIRN_EIO, "listing artifacts '%s': %s", rel ? rel : "",
-				       strerror(errno));
-	}
-	size_t cap = 16, cnt = 0;
-	struct artifact_file_info *items = arena_alloc(a, cap * sizeof *items);
-	int has_prefix = prefix && *prefix;
-	if (!items) {
-		rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
-		goto out;
-	}
+	const union name_ref *a = x, *b = y;
+	return strcmp(a->p, b->p);
+}
+
+/* Read every name but "." and ".." of `d`, then sort. `shown` names the directory. */
+static int read_names(DIR *d, const char *shown, size_t max_names, struct name_list *nl,
+		      struct cairn_error *err)
+{
 	for (;;) {
 		errno = 0;
 		struct dirent *de = readdir(d);
 		if (!de) {
 			if (errno)
-				rc = cairn_error_set(err, CAIRN_EIO, "listing artifacts '%s': %s",
-						     rel ? rel : "", strerror(errno));
+				return cairn_error_set(err, CAIRN_EIO, "listing artifacts '%s': %s", shown,
+						       strerror(errno));
 			break;
 		}
 		const char *name = de->d_name;
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
-		struct stat lst, st;
-		if (fstatat(dirfd(d), name, &lst, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;  /* vanished meanwhile */
-		if (S_ISLNK(lst.st_mode)) {
-			/* Show a symlink only if it stays inside the root, so that a listing never
-			 * reveals what lies outside. */
-			char *child = arena_printf(a, "%s/%s", abs, name);
-			if (!child) {
-				rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
-				goto out;
-			}
-			char *real = realpath(child, NULL);
-			int inside = real && under_root(as, real);
-			free(real);
-			if (!inside || stat(child, &st) != 0)
-				continue;
-		} else {
-			st = lst;
+		if (nl->n == max_names)
+			return cairn_error_set(err, CAIRN_ETOOBIG, "directory '%s' has more than %zu "
+					       "entries, the most cairn lists", shown, max_names);
+		if (nl->n == nl->cap) {
+			size_t cap = nl->cap ? 2 * nl->cap : 64;
+			union name_ref *bigger = cairn_realloc(nl->refs, cap * sizeof *bigger);
+			if (!bigger)
+				return cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
+			nl->refs = bigger;
+			nl->cap = cap;
 		}
-		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		nl->refs[nl->n].off = nl->text.len;
+		int rc = buf_append(&nl->text, name, strlen(name) + 1);
+		if (rc == CAIRN_ENOMEM)
+			return cairn_error_set(err, rc, "out of memory listing artifacts");
+		if (rc)
+			return cairn_error_set(err, rc, "listing artifacts '%s': names too long", shown);
+		nl->n++;
+	}
+	for (size_t i = 0; i < nl->n; i++)
+		nl->refs[i].p = nl->text.data + nl->refs[i].off;
+	if (nl->n > 1)  /* refs is NULL for an empty directory, and qsort wants a pointer */
+		qsort(nl->refs, nl->n, sizeof *nl->refs, cmp_name);
+	return 0;
+}
+
+/* Fill `fi` (path not set) for `name` in the directory `d` (absolute path `abs`). Returns 1
+ * when the entry is listed, 0 when it is hidden or vanished. */
+static int classify(struct artifact_store *as, DIR *d, const char *abs, const char *name,
+		    struct artifact_file_info *fi)
+{
+	struct stat lst, st;
+	if (fstatat(dirfd(d), name, &lst, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;  /* vanished meanwhile */
+	if (S_ISLNK(lst.st_mode)) {
+		/* Show a symlink only if it stays inside the root, so that a listing never
+		 * reveals what lies outside. */
+		char child[PATH_MAX];
+		int len = snprintf(child, sizeof child, "%s/%s", abs, name);
+		if (len < 0 || (size_t)len >= sizeof child)
+			return 0;
+		char *real = realpath(child, NULL);
+		int inside = real && under_root(as, real);
+		free(real);
+		if (!inside || stat(child, &st) != 0)
+			return 0;
+	} else {
+		st = lst;
+	}
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return 0;
+	fi->is_dir = S_ISDIR(st.st_mode) ? 1 : 0;
+	fi->file_size = fi->is_dir ? -1 : (int64_t)st.st_size;
+	return 1;
+}
+
+int artifact_list_page(struct artifact_store *as, const char *rel, const char *prefix,
+		       int64_t offset, size_t limit, size_t max_names, struct arena *a,
+		       struct artifact_file_info **out, size_t *n, int64_t *next_offset,
+		       struct cairn_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	*next_offset = -1;
+	if (offset < 0)
+		return cairn_error_set(err, CAIRN_EINVAL, "listing artifacts: negative offset %lld",
+				       (long long)offset);
+	if (limit == 0)
+		return cairn_error_set(err, CAIRN_EINVAL, "listing artifacts: page size 0");
+	if (max_names == 0 || max_names > STORE_ARTIFACT_DIR_MAX_NAMES)
+		max_names = STORE_ARTIFACT_DIR_MAX_NAMES;
+	char *abs;
+	const char *norm = NULL;
+	int rc = resolve_path(as, rel, a, &abs, &norm, err);
+	if (rc)
+		return rc;
+	const char *shown = *norm ? norm : ".";
+	DIR *d = opendir(abs);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;  /* MLflow answers {} for a missing path or a file */
+		return cairn_error_set(err, CAIRN_EIO, "listing artifacts '%s': %s", shown,
+				       strerror(errno));
+	}
+	struct name_list nl = { .refs = NULL };
+	/* Each name is at most NAME_MAX bytes, so the cap on names bounds the text too. */
+	buf_init(&nl.text, max_names * (NAME_MAX + 1) + 1);
+	if ((rc = read_names(d, shown, max_names, &nl, err)))
+		goto out;
+	if ((uint64_t)offset >= nl.n)
+		goto out;
+	size_t start = (size_t)offset;
+	size_t room = nl.n - start < limit ? nl.n - start : limit;
+	struct artifact_file_info *items = arena_alloc(a, room * sizeof *items);
+	if (!items) {
+		rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
+		goto out;
+	}
+	int has_prefix = prefix && *prefix;
+	size_t cnt = 0, i;
+	for (i = start; i < nl.n; i++) {
+		struct artifact_file_info fi;
+		if (!classify(as, d, abs, nl.refs[i].p, &fi))
 			continue;
-		if (cnt == cap) {
-			struct artifact_file_info *bigger = arena_alloc(a, 2 * cap * sizeof *items);
-			if (!bigger) {
-				rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
-				goto out;
-			}
-			memcpy(bigger, items, cnt * sizeof *items);
-			items = bigger;
-			cap *= 2;
-		}
-		struct artifact_file_info *fi = &items[cnt];
-		fi->path = arena_strdup(a, name);
-		if (!fi->path) {
+		if (cnt == limit)
+			break;  /* one more visible entry: the next page starts here */
+		fi.path = has_prefix ? arena_printf(a, "%s/%s", prefix, nl.refs[i].p)
+				     : arena_strdup(a, nl.refs[i].p);
+		if (!fi.path) {
 			rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
 			goto out;
 		}
-		fi->is_dir = S_ISDIR(st.st_mode) ? 1 : 0;
-		fi->file_size = fi->is_dir ? -1 : (int64_t)st.st_size;
-		cnt++;
-	}
-	if (rc)
-		goto out;
-	/* Sort by name before the prefix goes on; the prefix is common to all. */
-	qsort(items, cnt, sizeof *items, cmp_info);
-	if (has_prefix) {
-		for (size_t i = 0; i < cnt; i++) {
-			items[i].path = arena_printf(a, "%s/%s", prefix, items[i].path);
-			if (!items[i].path) {
-				rc = cairn_error_set(err, CAIRN_ENOMEM, "out of memory listing artifacts");
-				goto out;
-			}
-		}
+		items[cnt++] = fi;
 	}
 	*out = cnt ? items : NULL;
 	*n = cnt;
+	*next_offset = i < nl.n ? (int64_t)i : -1;
 out:
+	name_list_release(&nl);
 	closedir(d);
 	return rc;
+}
+
+int artifact_list(struct artifact_store *as, const char *rel, const char *prefix, struct arena *a,
+		  struct artifact_file_info **out, size_t *n, struct cairn_error *err)
+{
+	int64_t next;
+	return artifact_list_page(as, rel, prefix, 0, SIZE_MAX, 0, a, out, n, &next, err);
+}
+
+int artifact_page_token_decode(const char *token, int64_t *offset, struct cairn_error *err)
+{
+	return filter_page_token_decode(token, offset, err);
+}
+
+const char *artifact_page_token_encode(struct arena *a, int64_t offset)
+{
+	return filter_page_token_encode(a, offset);
 }
 
 /* ------------------------------------------------------------------ upload */

@@ -47,6 +47,9 @@ struct store;
 #define STORE_HISTORY_PAGE 25000          /* get-history page size cap */
 #define STORE_BULK_MAX_RUNS 100
 #define STORE_BULK_MAX_RESULTS 2500
+#define STORE_ARTIFACT_LIST_PAGE 1000          /* tracking artifacts/list page size */
+#define STORE_ARTIFACT_PROXY_LIST_MAX 100000   /* proxy list: entries in its one response */
+#define STORE_ARTIFACT_DIR_MAX_NAMES 1000000   /* names read from one directory level */
 
 /* ------------------------------------------------------------------ entities */
 
@@ -306,6 +309,26 @@ struct artifact_file_info {
  * Each entry's path is `prefix` + "/" + name when prefix is non-empty, else the name. */
 int artifact_list(struct artifact_store *as, const char *rel, const char *prefix, struct arena *a,
 		  struct artifact_file_info **out, size_t *n, struct cairn_error *err);
+/*
+ * One page of that listing: the visible entries (directories, regular files, symlinks that
+ * stay inside the root) in name order, starting at name position `offset`, at most `limit`
+ * (>= 1) of them. *next_offset is where the next page starts, or -1 when no visible entry
+ * is left, so a caller never gets an empty last page. Offsets count names, hidden ones
+ * included, so they stay valid while the directory does not change. Only the page's entries
+ * are stat'ed and kept in the arena; the names of the whole level are read and sorted on the
+ * heap and freed before returning. More than `max_names` names (0 or above the hard cap =
+ * STORE_ARTIFACT_DIR_MAX_NAMES) is CAIRN_ETOOBIG "directory 'x' has more than N entries".
+ * artifact_list() is this with offset 0, no limit and the default name cap.
+ */
+int artifact_list_page(struct artifact_store *as, const char *rel, const char *prefix,
+		       int64_t offset, size_t limit, size_t max_names, struct arena *a,
+		       struct artifact_file_info **out, size_t *n, int64_t *next_offset,
+		       struct cairn_error *err);
+/* artifacts/list page tokens, MLflow's format (base64 of {"offset": N}) as in the other list
+ * calls. NULL or "" decodes to 0; garbage or a negative offset is CAIRN_EINVAL naming the
+ * token. Encoding returns NULL when out of memory. */
+int artifact_page_token_decode(const char *token, int64_t *offset, struct cairn_error *err);
+const char *artifact_page_token_encode(struct arena *a, int64_t offset);
 
 /* Streaming upload: open, write chunks, then commit (rename into place) or abort. */
 struct artifact_upload;

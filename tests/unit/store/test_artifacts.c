@@ -525,6 +525,322 @@ TEST(unicode_and_space_names_round_trip)
 	artifact_store_close(as);
 }
 
+/* ------------------------------------------------------------------ paged list */
+
+/* A file of `size` bytes, without the fsyncs of an upload (these tests make thousands). */
+static void touch(const char *abs, size_t size)
+{
+	int fd = open(abs, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK_MSG(fd >= 0, "creating %s", abs);
+	for (size_t i = 0; i < size; i++)
+		CHECK(write(fd, "x", 1) == 1);
+	close(fd);
+}
+
+/* root/d holds f0000 .. f<n-1> (file i is i % 7 bytes) and every 10th name is a directory. */
+static struct artifact_store *store_with_entries(int n)
+{
+	struct artifact_store *as = open_store("root");
+	CHECK(mkdir(tpath("root/d"), 0755) == 0);
+	for (int i = n - 1; i >= 0; i--) {
+		const char *p = tpath(arena_printf(&arena_, "root/d/f%04d", i));
+		if (i % 10 == 3)
+			CHECK(mkdir(p, 0755) == 0);
+		else
+			touch(p, (size_t)(i % 7));
+	}
+	return as;
+}
+
+/* Follow next_offset from 0 with `limit`; return the concatenation, and check each page. */
+static struct artifact_file_info *all_pages(struct artifact_store *as, const char *rel,
+					    const char *prefix, size_t limit, size_t *total,
+					    int *pages)
+{
+	size_t cap = 4096, got = 0;
+	struct artifact_file_info *acc = arena_alloc(&arena_, cap * sizeof *acc);
+	CHECK(acc != NULL);
+	int64_t off = 0;
+	*pages = 0;
+	for (;;) {
+		struct artifact_file_info *fi = NULL;
+		size_t n = 99;
+		int64_t next = 12345;
+		struct cairn_error err = { 0 };
+		CHECK_MSG(artifact_list_page(as, rel, prefix, off, limit, 0, &arena_, &fi, &n, &next,
+					     &err) == 0, "offset %lld: %s", (long long)off, err.msg);
+		(*pages)++;
+		CHECK(n <= limit);
+		CHECK(got + n <= cap);
+		if (next >= 0) {
+			/* Not the last page: it is full and the next one starts further on. */
+			CHECK_INT_EQ(n, limit);
+			CHECK(next > off);
+		} else {
+			CHECK_INT_EQ(next, -1);
+		}
+		for (size_t i = 0; i < n; i++)
+			acc[got++] = fi[i];
+		if (next < 0)
+			break;
+		off = next;
+	}
+	*total = got;
+	return acc;
+}
+
+TEST(list_page_pages_concatenate_to_the_full_listing)
+{
+	struct artifact_store *as = store_with_entries(257);
+	struct artifact_file_info *full;
+	size_t nfull;
+	CHECK_INT_EQ(artifact_list(as, "d", "", &arena_, &full, &nfull, NULL), 0);
+	CHECK_INT_EQ(nfull, 257);
+	static const size_t limits[] = { 1, 2, 7, 100, 256, 257, 258, 1000, SIZE_MAX };
+	for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+		size_t total;
+		int pages;
+		struct artifact_file_info *acc = all_pages(as, "d", "", limits[k], &total, &pages);
+		CHECK_INT_EQ(total, 257);
+		size_t lim = limits[k];
+		CHECK_INT_EQ(pages, (int)((257 + (lim > 257 ? 257 : lim) - 1) / (lim > 257 ? 257 : lim)));
+		for (size_t i = 0; i < total; i++) {
+			CHECK_STR_EQ(acc[i].path, full[i].path);
+			CHECK_STR_EQ(acc[i].path, arena_printf(&arena_, "f%04zu", i));
+			CHECK_INT_EQ(acc[i].is_dir, full[i].is_dir);
+			CHECK_INT_EQ(acc[i].is_dir, i % 10 == 3);
+			CHECK_INT_EQ(acc[i].file_size, i % 10 == 3 ? -1 : (long long)(i % 7));
+		}
+	}
+	artifact_store_close(as);
+}
+
+TEST(list_page_limit_one_and_the_exact_next_rule)
+{
+	struct artifact_store *as = store_with_entries(3);
+	struct artifact_file_info *fi;
+	size_t n;
+	int64_t next;
+	CHECK_INT_EQ(artifact_list_page(as, "d", "p", 0, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "p/f0000");
+	CHECK_INT_EQ(next, 1);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "p", 1, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "p/f0001");
+	CHECK_INT_EQ(next, 2);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "p", 2, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "p/f0002");
+	CHECK_INT_EQ(next, -1);
+	/* A page that takes exactly what is left has no next page. */
+	CHECK_INT_EQ(artifact_list_page(as, "d", NULL, 0, 3, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 3);
+	CHECK_STR_EQ(fi[2].path, "f0002");
+	CHECK_INT_EQ(next, -1);
+	CHECK_INT_EQ(artifact_list_page(as, "d", NULL, 1, 2, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 2);
+	CHECK_STR_EQ(fi[0].path, "f0001");
+	CHECK_INT_EQ(next, -1);
+	artifact_store_close(as);
+}
+
+TEST(list_page_offsets_past_the_end_and_bad_arguments)
+{
+	struct artifact_store *as = store_with_entries(5);
+	static const int64_t offs[] = { 5, 6, 1000, INT64_MAX };
+	for (size_t k = 0; k < sizeof offs / sizeof offs[0]; k++) {
+		struct artifact_file_info *fi = (void *)1;
+		size_t n = 9;
+		int64_t next = 9;
+		CHECK_INT_EQ(artifact_list_page(as, "d", "", offs[k], 10, 0, &arena_, &fi, &n, &next,
+						NULL), 0);
+		CHECK_INT_EQ(n, 0);
+		CHECK(fi == NULL);
+		CHECK_INT_EQ(next, -1);
+	}
+	struct artifact_file_info *fi;
+	size_t n;
+	int64_t next;
+	struct cairn_error err = { 0 };
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 4, 10, 0, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "f0004");
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", -1, 10, 0, &arena_, &fi, &n, &next, &err),
+		     CAIRN_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "-1");
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 0, 0, &arena_, &fi, &n, &next, &err),
+		     CAIRN_EINVAL);
+	CHECK_INT_EQ(artifact_list_page(as, "../d", "", 0, 10, 0, &arena_, &fi, &n, &next, &err),
+		     CAIRN_EINVAL);
+	CHECK_STR_EQ(err.msg, "Invalid path");
+	/* Missing directories and files list as empty, whatever the offset. */
+	n = 9;
+	CHECK_INT_EQ(artifact_list_page(as, "nope", "", 3, 10, 0, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 0);
+	CHECK_INT_EQ(next, -1);
+	CHECK_INT_EQ(artifact_list_page(as, "d/f0000", "", 0, 10, 0, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 0);
+	artifact_store_close(as);
+}
+
+TEST(list_page_hidden_entries_never_make_an_empty_last_page)
+{
+	struct artifact_store *as = open_store("root");
+	put_file(tpath("outside.txt"), "secret");
+	upload(as, "d/a.txt", "a");
+	upload(as, "d/c.txt", "cc");
+	CHECK(symlink(tpath("outside.txt"), tpath("root/d/b_evil")) == 0);
+	CHECK(symlink("missing", tpath("root/d/z1_dangling")) == 0);
+	CHECK(mkfifo(tpath("root/d/z2_fifo"), 0644) == 0);
+	CHECK(symlink("a.txt", tpath("root/d/z3_good")) == 0);
+	struct artifact_file_info *fi;
+	size_t n;
+	int64_t next;
+	/* Names: a.txt b_evil c.txt z1_dangling z2_fifo z3_good; visible: a.txt c.txt z3_good. */
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "a.txt");
+	CHECK_INT_EQ(next, 2);  /* b_evil is skipped, not shown */
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", next, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "c.txt");
+	CHECK_INT_EQ(next, 5);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", next, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "z3_good");
+	CHECK_INT_EQ(fi[0].file_size, 1);
+	CHECK_INT_EQ(next, -1);
+	/* Hidden entries at the end: the page before them is the last one. */
+	CHECK(unlink(tpath("root/d/z3_good")) == 0);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 1, 1, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(fi[0].path, "c.txt");
+	CHECK_INT_EQ(next, -1);
+	/* An offset inside the hidden tail gives an empty, final page. */
+	n = 9;
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 3, 5, 0, &arena_, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 0);
+	CHECK_INT_EQ(next, -1);
+	artifact_store_close(as);
+}
+
+TEST(list_page_name_cap_is_enforced_and_named)
+{
+	struct artifact_store *as = store_with_entries(6);
+	struct artifact_file_info *fi = (void *)1;
+	size_t n = 9;
+	int64_t next = 9;
+	struct cairn_error err = { 0 };
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 100, 6, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 6);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 100, 5, &arena_, &fi, &n, &next, &err),
+		     CAIRN_ETOOBIG);
+	CHECK_STR_CONTAINS(err.msg, "directory 'd' has more than 5 entries");
+	CHECK(fi == NULL);
+	CHECK_INT_EQ(n, 0);
+	/* The cap applies whatever page is asked for. */
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 4, 1, 5, &arena_, &fi, &n, &next, &err),
+		     CAIRN_ETOOBIG);
+	/* Hidden entries count: they are names the server had to read and sort. */
+	CHECK(symlink("/", tpath("root/d/zz_out")) == 0);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 100, 6, &arena_, &fi, &n, &next, &err),
+		     CAIRN_ETOOBIG);
+	CHECK_STR_CONTAINS(err.msg, "more than 6 entries");
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 100, 7, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 6);
+	/* The root is named '.'; 0 means the default (hard) cap. */
+	for (int i = 0; i < 3; i++)
+		touch(tpath(arena_printf(&arena_, "root/r%d", i)), 1);
+	CHECK_INT_EQ(artifact_list_page(as, "", "", 0, 100, 3, &arena_, &fi, &n, &next, &err),
+		     CAIRN_ETOOBIG);
+	CHECK_STR_CONTAINS(err.msg, "directory '.' has more than 3 entries");
+	CHECK_INT_EQ(artifact_list_page(as, "./", "", 0, 100, 0, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 4);
+	CHECK_INT_EQ(artifact_list_page(as, "", "", 0, 100, SIZE_MAX, &arena_, &fi, &n, &next, &err), 0);
+	CHECK_INT_EQ(n, 4);
+	artifact_store_close(as);
+}
+
+TEST(list_page_arena_holds_only_the_page)
+{
+	struct artifact_store *as = store_with_entries(3000);
+	struct arena a;
+	arena_init(&a, 0);
+	struct artifact_file_info *fi;
+	size_t n;
+	int64_t next;
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 2000, 10, 0, &a, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 10);
+	CHECK_STR_EQ(fi[0].path, "f2000");
+	CHECK_INT_EQ(next, 2010);
+	size_t page_used = a.used;
+	arena_release(&a);
+	arena_init(&a, 0);
+	CHECK_INT_EQ(artifact_list(as, "d", "", &a, &fi, &n, NULL), 0);
+	CHECK_INT_EQ(n, 3000);
+	size_t full_used = a.used;
+	arena_release(&a);
+	CHECK_MSG(page_used < 2048, "a page of 10 used %zu arena bytes", page_used);
+	CHECK_MSG(full_used > 3000 * sizeof(struct artifact_file_info), "full list used %zu", full_used);
+	/* A small arena limit is enough for a page of a big directory. */
+	arena_init(&a, 4096);
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 20, 0, &a, &fi, &n, &next, NULL), 0);
+	CHECK_INT_EQ(n, 20);
+	struct cairn_error err = { 0 };
+	CHECK_INT_EQ(artifact_list_page(as, "d", "", 0, 3000, 0, &a, &fi, &n, &next, &err), CAIRN_ENOMEM);
+	arena_release(&a);
+	artifact_store_close(as);
+}
+
+TEST(list_page_allocation_failures_are_reported)
+{
+	struct artifact_store *as = store_with_entries(300);
+	int saw_enomem = 0;
+	for (long k = 1; k < 200; k++) {
+		struct arena a;
+		arena_init(&a, 0);
+		struct artifact_file_info *fi;
+		size_t n = 0;
+		int64_t next = 0;
+		struct cairn_error err = { 0 };
+		cairn_alloc_fail_after(k);
+		int rc = artifact_list_page(as, "d", "p", 100, 50, 0, &a, &fi, &n, &next, &err);
+		cairn_alloc_fail_after(0);
+		if (rc == 0) {
+			CHECK_INT_EQ(n, 50);
+			CHECK_STR_EQ(fi[0].path, "p/f0100");
+			CHECK_INT_EQ(next, 150);
+			arena_release(&a);
+			break;
+		}
+		CHECK_MSG(rc == CAIRN_ENOMEM, "k=%ld rc=%d %s", k, rc, err.msg);
+		CHECK_STR_CONTAINS(err.msg, "out of memory");
+		saw_enomem = 1;
+		arena_release(&a);
+	}
+	CHECK(saw_enomem);
+	artifact_store_close(as);
+}
+
+TEST(list_page_tokens_round_trip_and_reject_garbage)
+{
+	int64_t off = -1;
+	CHECK_INT_EQ(artifact_page_token_decode(NULL, &off, NULL), 0);
+	CHECK_INT_EQ(off, 0);
+	CHECK_INT_EQ(artifact_page_token_decode("", &off, NULL), 0);
+	CHECK_INT_EQ(off, 0);
+	const char *t = artifact_page_token_encode(&arena_, 1000);
+	CHECK_STR_EQ(t, "eyJvZmZzZXQiOiAxMDAwfQ==");  /* base64 of {"offset": 1000}, as MLflow */
+	CHECK_INT_EQ(artifact_page_token_decode(t, &off, NULL), 0);
+	CHECK_INT_EQ(off, 1000);
+	struct cairn_error err = { 0 };
+	CHECK_INT_EQ(artifact_page_token_decode("garbage!", &off, &err), CAIRN_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "garbage!");
+	/* {"offset": -5} */
+	CHECK_INT_EQ(artifact_page_token_decode("eyJvZmZzZXQiOiAtNX0=", &off, &err), CAIRN_EINVAL);
+}
+
 TEST_MAIN(open_creates_root_and_keeps_its_realpath, open_rejects_bad_roots, resolve_normalises,
 	  resolve_rejects_traversal_and_unsafe_characters, nul_ends_the_path,
 	  symlink_out_of_the_root_is_refused_everywhere, symlink_inside_the_root_is_followed,
@@ -535,4 +851,9 @@ TEST_MAIN(open_creates_root_and_keeps_its_realpath, open_rejects_bad_roots, reso
 	  list_missing_or_file_is_empty, list_hides_symlinks_that_leave_the_root,
 	  open_read_regular_file, open_read_missing_or_directory_is_enoent, delete_file_and_tree,
 	  delete_missing_is_success, delete_refuses_root_and_unsafe_paths,
-	  delete_symlink_inside_removes_the_link_only, unicode_and_space_names_round_trip)
+	  delete_symlink_inside_removes_the_link_only, unicode_and_space_names_round_trip,
+	  list_page_pages_concatenate_to_the_full_listing, list_page_limit_one_and_the_exact_next_rule,
+	  list_page_offsets_past_the_end_and_bad_arguments,
+	  list_page_hidden_entries_never_make_an_empty_last_page,
+	  list_page_name_cap_is_enforced_and_named, list_page_arena_holds_only_the_page,
+	  list_page_allocation_failures_are_reported, list_page_tokens_round_trip_and_reject_garbage)
