@@ -86,6 +86,38 @@ extern const struct http_upload_ops api_proxy_upload_ops;
 /* Never called for a streamed route; present because a route needs a handler. */
 int api_proxy_put(struct http_request *req, struct http_response *res);
 
+/* One metric from a message or a log-batch item as the jansson path reads it: key, value,
+ * timestamp required, step optional (api_runs.c). */
+int api_read_metric(json_t *obj, struct store_metric *m, struct cairn_error *err);
+
+/* ------------------------------------------------------------ fast path (api_fastjson.c) */
+
+/* Returned by the fast path when it does not take a body: run the jansson path. */
+#define API_FAST_DECLINED 1
+
+enum api_fast_kind { API_FAST_LOG_BATCH, API_FAST_LOG_METRIC };
+
+/* What the log-batch / log-metric handlers hand to the store (log-metric: one metric). */
+struct api_fast_msg {
+	const char *run_id;
+	struct store_metric *metrics;
+	size_t nmetrics;
+	struct store_tag *params;
+	size_t nparams;
+	struct store_tag *tags;
+	size_t ntags;
+};
+
+/* One pass over a raw body into `out` (strings and arrays in `a`). 0 when the body is in
+ * the canonical shape and the jansson path would read exactly these values and reach the
+ * store; API_FAST_DECLINED for anything else (including every input it would reject). */
+int api_fast_parse(enum api_fast_kind kind, const char *body, size_t len, struct arena *a,
+		   struct api_fast_msg *out);
+/* For runs/log-batch and runs/log-metric: parse with api_fast_parse and, if taken, make the
+ * handler's store call and response; returns its result. API_FAST_DECLINED otherwise, with
+ * c->res and c->err untouched. */
+int api_fast_try(const struct api_endpoint *ep, struct api_call *c);
+
 /* ------------------------------------------------------------ responses (api_common.c) */
 
 /* Serialise `v` into res->body (replacing it) with Content-Type application/json. Does not

@@ -70,7 +70,7 @@ static int rpc_dispatch(struct http_request *req, struct http_response *res)
 	/* Every jansson value of this request (the parsed message, the response being built)
 	 * lives in the request arena: no per-node malloc/free on the hot logging paths. */
 	struct arena *prev_json = json_arena_begin(req->arena);
-	int rc;
+	int rc, fast = API_FAST_DECLINED;
 	if (strcmp(b->ep->method, "GET") == 0) {
 		rc = api_message_from_query(req->params, req->nparams,
 					    (b->ep->flags & API_EP_RUN_ID_REPEATED) ? api_repeated_run_id
@@ -79,10 +79,16 @@ static int rpc_dispatch(struct http_request *req, struct http_response *res)
 	} else {
 		rc = api_check_json_content_type(req->method, http_request_header(req, "Content-Type"),
 						 &c.err);
+		/* log-batch / log-metric: a one-pass parse of the canonical body, no jansson tree;
+		 * any body it does not take goes the jansson way. */
 		if (rc == 0)
+			fast = api_fast_try(b->ep, &c);
+		if (rc == 0 && fast == API_FAST_DECLINED)
 			rc = api_message_from_body(req->body, req->body_len, &c.msg, &c.err);
+		else if (rc == 0)
+			rc = fast;
 	}
-	if (rc == 0)
+	if (rc == 0 && fast == API_FAST_DECLINED)
 		rc = b->ep->fn(&c);
 	json_decref(c.msg);
 	if (rc != 0) {

@@ -150,7 +150,7 @@ oom:
 }
 
 /* One metric from a message or a log-batch item: key, value, timestamp required. */
-static int read_metric(json_t *obj, struct store_metric *m, struct cairn_error *err)
+int api_read_metric(json_t *obj, struct store_metric *m, struct cairn_error *err)
 {
 	int present = 0;
 	m->step = 0;
@@ -171,7 +171,7 @@ int api_runs_log_metric(struct api_call *c)
 	struct store_metric m;
 	int rc = api_get_run_id(c->msg, 1, &run_id, &c->err);
 	if (rc == 0)
-		rc = read_metric(c->msg, &m, &c->err);
+		rc = api_read_metric(c->msg, &m, &c->err);
 	if (rc == 0)
 		rc = store_log_metric(c->ctx->store, run_id, &m, &c->err);
 	return rc != 0 ? rc : api_respond_empty(c->res);
@@ -260,7 +260,7 @@ int api_runs_log_batch(struct api_call *c)
 			if (!json_is_object(item))
 				return cairn_error_set(&c->err, CAIRN_EINVAL,
 						       "Invalid value for parameter 'metrics': element %zu is not an object", i);
-			rc = read_metric(item, &metrics[i], &c->err);
+			rc = api_read_metric(item, &metrics[i], &c->err);
 			if (rc != 0) {
 				cairn_error_prefix(&c->err, "metrics[%zu]", i);
 				return rc;
