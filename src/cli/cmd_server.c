@@ -232,8 +232,9 @@ int cmd_server(int argc, char **argv)
 	if (!f.artifacts_only) {
 		struct store_options so = {0};
 		so.default_artifact_root = root;
-		/* Checkpoints off the request path: no request waits for a checkpoint's fsync. */
-		so.background_checkpoint_ms = 200;
+		/* Checkpoints off the request path (every 5 s, or sooner when the WAL is long):
+		 * no request waits for a checkpoint inside its write transaction. */
+		so.background_checkpoint_ms = 5000;
 		store = store_open(f.store_uri, &so, &err);
 		if (!store) {
 			cairn_error_prefix(&err, "opening the backend store '%s'", f.store_uri);

@@ -60,6 +60,17 @@ enum sq_stmt {
 	SQ_DATASET_INSERT,
 	SQ_INPUT_INSERT,
 	SQ_INPUT_TAG_INSERT,
+	/* model registry (SQL in registry_internal.h) */
+	SQ_RG_MODEL_LOOKUP,
+	SQ_RG_LOAD_MODEL,
+	SQ_RG_LOAD_VERSION,
+	SQ_RG_MODEL_TAGS,
+	SQ_RG_MODEL_ALIASES,
+	SQ_RG_VERSION_TAGS,
+	SQ_RG_VERSION_ALIASES,
+	SQ_RG_LATEST,
+	SQ_RG_LATEST_TAGS,
+	SQ_RG_LATEST_ALIASES,
 	SQ_STMT_COUNT
 };
 
@@ -80,10 +91,17 @@ struct store {
 	pthread_mutex_t write_mu;     /* held across every write transaction */
 	pthread_mutex_t conns_mu;     /* guards `conns` */
 	struct sq_conn *conns;
+	/* Group commit of single-metric writes (store_log_metric): queued waiters, and
+	 * whether a leader is committing a batch. Guarded by gc_mu. */
+	pthread_mutex_t gc_mu;
+	pthread_cond_t gc_cv;
+	struct sq_lm_waiter *gc_head, *gc_tail;
+	int gc_leader;
 	/* Background checkpointer (store_options.background_checkpoint_ms). */
 	int ckpt_ms;
 	int ckpt_running;             /* the thread was started */
 	int ckpt_stop;                /* guarded by ckpt_mu */
+	int ckpt_due;                 /* a commit found the WAL long; guarded by ckpt_mu */
 	pthread_t ckpt_thread;
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;

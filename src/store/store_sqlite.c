@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+static int ckpt_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
+
 /* ------------------------------------------------------------------ schema */
 
 /*
@@ -104,6 +106,9 @@ static const char *const migrations[] = {
 
 	/* 3: model registry (schema in registry_internal.h, code in store_registry*.c) */
 	SQ_REGISTRY_SCHEMA_SQL,
+
+	/* 4: the registry's latest version per (model, stage), kept by triggers */
+	SQ_REGISTRY_LATEST_SQL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -185,6 +190,16 @@ static const char *const sq_stmt_sql[SQ_STMT_COUNT] = {
 	[SQ_INPUT_INSERT] = "INSERT OR IGNORE INTO inputs(run_key, dataset_key) VALUES (?1, ?2)",
 	[SQ_INPUT_TAG_INSERT] = "INSERT OR REPLACE INTO input_tags(run_key, dataset_key, key, value)"
 		" VALUES (?1, ?2, ?3, ?4)",
+	[SQ_RG_MODEL_LOOKUP] = RG_SQL_MODEL_LOOKUP,
+	[SQ_RG_LOAD_MODEL] = RG_SQL_LOAD_MODEL,
+	[SQ_RG_LOAD_VERSION] = RG_SQL_LOAD_VERSION,
+	[SQ_RG_MODEL_TAGS] = RG_SQL_MODEL_TAGS,
+	[SQ_RG_MODEL_ALIASES] = RG_SQL_MODEL_ALIASES,
+	[SQ_RG_VERSION_TAGS] = RG_SQL_VERSION_TAGS,
+	[SQ_RG_VERSION_ALIASES] = RG_SQL_VERSION_ALIASES,
+	[SQ_RG_LATEST] = RG_SQL_LATEST,
+	[SQ_RG_LATEST_TAGS] = RG_SQL_LATEST_TAGS,
+	[SQ_RG_LATEST_ALIASES] = RG_SQL_LATEST_ALIASES,
 };
 
 int sq_error(struct sq_conn *c, int rc, const char *what, struct cairn_error *err)
@@ -530,8 +545,10 @@ struct sq_conn *sq_conn_get(struct store *s, struct cairn_error *err)
 		cairn_free(c);
 		return NULL;
 	}
-	if (s->ckpt_ms > 0 && !s->read_only)
+	if (s->ckpt_ms > 0 && !s->read_only) {
 		sqlite3_wal_autocheckpoint(c->db, 0); /* the background thread does it */
+		sqlite3_wal_hook(c->db, ckpt_wal_hook, s);
+	}
 	if (pthread_setspecific(s->key, c) != 0) {
 		conn_free(c);
 		cairn_error_set(err, CAIRN_ENOMEM, "cannot attach a database connection to the thread");
@@ -721,9 +738,13 @@ struct store *store_open(const char *uri, const struct store_options *opts, stru
 	}
 	pthread_mutex_init(&s->write_mu, NULL);
 	pthread_mutex_init(&s->conns_mu, NULL);
+	pthread_mutex_init(&s->gc_mu, NULL);
+	pthread_cond_init(&s->gc_cv, NULL);
 	if (pthread_key_create(&s->key, conn_destroy) != 0) {
 		pthread_mutex_destroy(&s->write_mu);
 		pthread_mutex_destroy(&s->conns_mu);
+		pthread_mutex_destroy(&s->gc_mu);
+		pthread_cond_destroy(&s->gc_cv);
 		cairn_free(s->path);
 		cairn_free(s->artifact_root);
 		cairn_free(s);
@@ -753,6 +774,7 @@ struct store *store_open(const char *uri, const struct store_options *opts, stru
 		goto fail;
 	if (opts && opts->background_checkpoint_ms > 0 && !s->read_only) {
 		sqlite3_wal_autocheckpoint(c->db, 0);
+		sqlite3_wal_hook(c->db, ckpt_wal_hook, s);
 		if (ckpt_start(s, opts->background_checkpoint_ms, err) != 0)
 			goto fail;
 	}
@@ -782,6 +804,8 @@ void store_close(struct store *s)
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->write_mu);
 	pthread_mutex_destroy(&s->conns_mu);
+	pthread_mutex_destroy(&s->gc_mu);
+	pthread_cond_destroy(&s->gc_cv);
 	cairn_free(s->path);
 	cairn_free(s->artifact_root);
 	cairn_free(s);
@@ -791,7 +815,26 @@ void store_close(struct store *s)
 
 /* Copies WAL frames into the database file off the request path. PASSIVE never blocks
  * writers or readers; once every frame is copied, the next writer restarts the WAL from its
- * beginning, so the file stays bounded. A final checkpoint runs at stop. */
+ * beginning, so the file stays bounded. It runs every ckpt_ms, or sooner when a commit
+ * leaves more than CKPT_WAL_FRAMES frames in the WAL: a checkpoint ends in an fsync, which
+ * stalls the WAL appends of concurrent commits for milliseconds on a journaling file system
+ * (measured: log-metric p99 4.6 ms without checkpoints, 6-10 ms checkpointing every 200 ms),
+ * so fewer, larger checkpoints keep the tail down. */
+#define CKPT_WAL_FRAMES 8192 /* 32 MiB of 4 KiB pages */
+
+static int ckpt_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	struct store *s = arg;
+	if (frames >= CKPT_WAL_FRAMES && s->ckpt_running) {
+		pthread_mutex_lock(&s->ckpt_mu);
+		s->ckpt_due = 1;
+		pthread_cond_signal(&s->ckpt_cv);
+		pthread_mutex_unlock(&s->ckpt_mu);
+	}
+	return SQLITE_OK;
+}
 static void *ckpt_main(void *arg)
 {
 	struct store *s = arg;
@@ -808,7 +851,10 @@ static void *ckpt_main(void *arg)
 		until.tv_nsec += (long)(s->ckpt_ms % 1000) * 1000000L;
 		until.tv_sec += s->ckpt_ms / 1000 + until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &until);
+		while (!s->ckpt_stop && !s->ckpt_due &&
+		       pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &until) == 0)
+			;
+		s->ckpt_due = 0;
 		int stopping = s->ckpt_stop;
 		pthread_mutex_unlock(&s->ckpt_mu);
 		int log_frames = 0, done = 0;

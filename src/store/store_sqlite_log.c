@@ -54,6 +54,55 @@ static int upsert_latest(struct sq_conn *c, int64_t run_key, const struct store_
 	return sq_exec_stmt(c, st, "updating the latest metric", err);
 }
 
+/*
+ * Group commit. A single log-metric is tiny, and as its own transaction it pays a commit
+ * (WAL frames for every page it touched) and a hand-off of the write lock. So writers
+ * queue here: the first to arrive becomes the leader and commits at once (no added latency
+ * on an idle server); whoever arrives while it commits waits, and the next leader commits
+ * all of them in one transaction. A waiter whose run is unknown or not active gets its own
+ * error and writes nothing; a database error fails every waiter of that batch.
+ */
+struct sq_lm_waiter {
+	const char *run_id;
+	const struct store_metric *m;
+	int done;                     /* guarded by gc_mu; the waiter's frame lives until it sees 1 */
+	int rc;
+	struct cairn_error err;
+	struct sq_lm_waiter *next;
+};
+
+static void lm_commit_batch(struct sq_conn *c, struct sq_lm_waiter *batch)
+{
+	struct cairn_error e;
+	cairn_error_clear(&e);
+	int ret = sq_write_begin(c, &e);
+	if (ret == 0) {
+		for (struct sq_lm_waiter *w = batch; w && ret == 0; w = w->next) {
+			int64_t key;
+			if (sq_run_lookup(c, w->run_id, 1, &key, NULL, &w->err) != 0) {
+				w->rc = w->err.code ? w->err.code : CAIRN_EIO;
+				continue;
+			}
+			sqlite3_stmt *st = sq_stmt(c, SQ_METRIC_INSERT, &e);
+			if (!st) {
+				ret = e.code ? e.code : CAIRN_EIO;
+				break;
+			}
+			ret = insert_point(c, st, key, w->m->key, w->m, &e);
+			sqlite3_clear_bindings(st);
+			if (ret == 0)
+				ret = upsert_latest(c, key, w->m, &e);
+		}
+		ret = sq_write_end(c, ret, &e);
+	}
+	if (ret != 0)
+		for (struct sq_lm_waiter *w = batch; w; w = w->next)
+			if (w->rc == 0) {
+				w->rc = ret;
+				w->err = e;
+			}
+}
+
 int store_log_metric(struct store *s, const char *run_id, const struct store_metric *m,
 		     struct cairn_error *err)
 {
@@ -63,24 +112,42 @@ int store_log_metric(struct store *s, const char *run_id, const struct store_met
 	struct sq_conn *c = sq_conn_get(s, err);
 	if (!c)
 		return ERR_CODE(err);
-	ret = sq_write_begin(c, err);
-	if (ret != 0)
-		return ret;
-	int64_t key;
-	ret = sq_run_lookup(c, run_id, 1, &key, NULL, err);
-	if (ret != 0)
-		goto out;
-	sqlite3_stmt *st = sq_stmt(c, SQ_METRIC_INSERT, err);
-	if (!st) {
-		ret = ERR_CODE(err);
-		goto out;
+	if (s->read_only)
+		return cairn_error_set(err, CAIRN_EINVAL, "the store was opened read-only");
+	struct sq_lm_waiter self;
+	memset(&self, 0, sizeof self);
+	self.run_id = run_id;
+	self.m = m;
+
+	pthread_mutex_lock(&s->gc_mu);
+	if (s->gc_tail)
+		s->gc_tail->next = &self;
+	else
+		s->gc_head = &self;
+	s->gc_tail = &self;
+	while (!self.done && s->gc_leader)
+		pthread_cond_wait(&s->gc_cv, &s->gc_mu);
+	if (!self.done) {
+		/* Lead one batch: everything queued now, which includes this request. */
+		s->gc_leader = 1;
+		struct sq_lm_waiter *batch = s->gc_head;
+		s->gc_head = s->gc_tail = NULL;
+		pthread_mutex_unlock(&s->gc_mu);
+		lm_commit_batch(c, batch);
+		pthread_mutex_lock(&s->gc_mu);
+		while (batch) {
+			struct sq_lm_waiter *next = batch->next; /* read before the waiter may leave */
+			batch->done = 1;
+			batch = next;
+		}
+		s->gc_leader = 0;
+		/* Wakes this batch's waiters, and one of the next batch's to lead it. */
+		pthread_cond_broadcast(&s->gc_cv);
 	}
-	ret = insert_point(c, st, key, m->key, m, err);
-	sqlite3_clear_bindings(st);
-	if (ret == 0)
-		ret = upsert_latest(c, key, m, err);
-out:
-	return sq_write_end(c, ret, err);
+	pthread_mutex_unlock(&s->gc_mu);
+	if (self.rc != 0 && err)
+		*err = self.err;
+	return self.rc;
 }
 
 /* Inside a write transaction: insert the param, or check that the stored value is equal. */
