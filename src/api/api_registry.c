@@ -136,6 +136,355 @@ json_t *api_json_registry_event(const struct store_registry_event *e)
 	return o;
 }
 
+/* ------------------------------------------------------------------ direct writer
+ *
+ * Search pages go straight from the store's structs to bytes: building a jansson tree for a
+ * 1000-model page and dumping it cost more than the SQL (several allocations per field, then
+ * a second walk to print). The writer emits exactly what json_dump_buf (JSON_COMPACT)
+ * prints for the api_json_* values above: the same keys in the same order, the same
+ * omissions, strings escaped as jansson escapes them (\" \\ \b \f \n \r \t, other controls
+ * as \u00XX, everything else raw) and ill-formed UTF-8 replaced byte by byte with U+FFFD as
+ * api_json_str does. tests/unit/api/test_registry_json.c holds the two side by side.
+ */
+
+#define REG_RESPONSE_CAP ((size_t)1 << 30)
+
+struct jw {
+	struct buf *out;
+	size_t n;
+	int rc;
+	char tmp[16384];  /* staged bytes: one buf_append per 16 KiB, not one per token */
+};
+
+static void jw_flush(struct jw *w)
+{
+	if (w->n && !w->rc)
+		w->rc = buf_append(w->out, w->tmp, w->n);
+	w->n = 0;
+}
+
+static void jw_put(struct jw *w, const char *s, size_t n)
+{
+	if (n > sizeof w->tmp - w->n) {
+		jw_flush(w);
+		if (n > sizeof w->tmp) {
+			if (!w->rc)
+				w->rc = buf_append(w->out, s, n);
+			return;
+		}
+	}
+	memcpy(w->tmp + w->n, s, n);
+	w->n += n;
+}
+
+#define JW_LIT(w, lit) jw_put((w), "" lit, sizeof("" lit) - 1)  /* literals only */
+/* ,"key": (keys are literals of this file and need no escaping) */
+#define JW_KEY(w, lit) jw_put((w), ",\"" lit "\":", sizeof(lit) + 3)
+
+/* Bytes that go out as they are: printable ASCII other than '"' and '\\'. */
+static const unsigned char jw_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x80..0xFF: checked as UTF-8 sequences */
+};
+
+/* Length of the well-formed UTF-8 sequence at s (NUL-terminated), 0 if ill-formed: the
+ * table of api_common.c's utf8_seq_len, which decides what api_json_str replaces. Bytes
+ * are checked in order, so a NUL stops the check before the end of the string is passed. */
+static size_t jw_utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else {
+		return 0;
+	}
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* One pass: api_json_str's repair (each byte that starts no well-formed sequence becomes
+ * U+FFFD, sequence by sequence, which leaves a valid string as it is) and jansson's
+ * escaping together. */
+static void jw_str(struct jw *w, const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	JW_LIT(w, "\"");
+	size_t run = 0, i = 0;  /* s[run..i) is pending raw output */
+	for (;;) {
+		while (jw_plain[s[i]])
+			i++;
+		unsigned char c = s[i];
+		if (c == 0)
+			break;
+		size_t l = c >= 0x80 ? jw_utf8_len(s + i) : 0;
+		if (l > 0) {
+			i += l;
+			continue;
+		}
+		jw_put(w, (const char *)s + run, i - run);
+		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
+		size_t el = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			if (c < 0x20) {
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[c >> 4];
+				esc[5] = hex[c & 15];
+				el = 6;
+			} else {
+				memcpy(esc, "\xEF\xBF\xBD", 3);
+				el = 3;
+			}
+			break;
+		}
+		jw_put(w, esc, el);
+		run = ++i;
+	}
+	jw_put(w, (const char *)s + run, i - run);
+	JW_LIT(w, "\"");
+}
+
+static void jw_int(struct jw *w, int64_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	jw_put(w, d + i, sizeof d - i);
+}
+
+static void jw_tags(struct jw *w, const struct store_tag *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			JW_LIT(w, ",{\"key\":");
+		else
+			JW_LIT(w, "[{\"key\":");
+		jw_str(w, t[i].key);
+		JW_LIT(w, ",\"value\":");
+		jw_str(w, t[i].value);
+		JW_LIT(w, "}");
+	}
+	JW_LIT(w, "]");
+}
+
+/* api_json_model_version */
+static void jw_model_version(struct jw *w, const struct store_model_version *v)
+{
+	JW_LIT(w, "{\"name\":");
+	jw_str(w, v->name);
+	JW_KEY(w, "version");
+	jw_str(w, v->version);
+	JW_KEY(w, "creation_timestamp");
+	jw_int(w, v->creation_timestamp);
+	JW_KEY(w, "last_updated_timestamp");
+	jw_int(w, v->last_updated_timestamp);
+	if (v->user_id && *v->user_id) {
+		JW_KEY(w, "user_id");
+		jw_str(w, v->user_id);
+	}
+	JW_KEY(w, "current_stage");
+	jw_str(w, v->current_stage ? v->current_stage : "None");
+	if (v->description && *v->description) {
+		JW_KEY(w, "description");
+		jw_str(w, v->description);
+	}
+	JW_KEY(w, "source");
+	jw_str(w, v->source);
+	if (v->run_id && *v->run_id) {
+		JW_KEY(w, "run_id");
+		jw_str(w, v->run_id);
+	}
+	if (v->run_link && *v->run_link) {
+		JW_KEY(w, "run_link");
+		jw_str(w, v->run_link);
+	}
+	JW_KEY(w, "status");
+	jw_str(w, v->status ? v->status : "READY");
+	if (v->status_message && *v->status_message) {
+		JW_KEY(w, "status_message");
+		jw_str(w, v->status_message);
+	}
+	if (v->ntags) {
+		JW_KEY(w, "tags");
+		jw_tags(w, v->tags, v->ntags);
+	}
+	if (v->naliases) {
+		JW_KEY(w, "aliases");
+		for (size_t i = 0; i < v->naliases; i++) {
+			jw_put(w, i ? "," : "[", 1);
+			jw_str(w, v->aliases[i]);
+		}
+		JW_LIT(w, "]");
+	}
+	JW_LIT(w, "}");
+}
+
+/* api_json_registered_model */
+static void jw_registered_model(struct jw *w, const struct store_registered_model *m)
+{
+	JW_LIT(w, "{\"name\":");
+	jw_str(w, m->name);
+	JW_KEY(w, "creation_timestamp");
+	jw_int(w, m->creation_timestamp);
+	JW_KEY(w, "last_updated_timestamp");
+	jw_int(w, m->last_updated_timestamp);
+	if (m->user_id && *m->user_id) {
+		JW_KEY(w, "user_id");
+		jw_str(w, m->user_id);
+	}
+	if (m->description && *m->description) {
+		JW_KEY(w, "description");
+		jw_str(w, m->description);
+	}
+	if (m->nlatest) {
+		JW_KEY(w, "latest_versions");
+		for (size_t i = 0; i < m->nlatest; i++) {
+			jw_put(w, i ? "," : "[", 1);
+			jw_model_version(w, &m->latest_versions[i]);
+		}
+		JW_LIT(w, "]");
+	}
+	if (m->ntags) {
+		JW_KEY(w, "tags");
+		jw_tags(w, m->tags, m->ntags);
+	}
+	if (m->naliases) {
+		JW_KEY(w, "aliases");
+		for (size_t i = 0; i < m->naliases; i++) {
+			if (i)
+				JW_LIT(w, ",{\"alias\":");
+			else
+				JW_LIT(w, "[{\"alias\":");
+			jw_str(w, m->aliases[i].alias);
+			JW_LIT(w, ",\"version\":");
+			jw_str(w, m->aliases[i].version);
+			JW_LIT(w, "}");
+		}
+		JW_LIT(w, "]");
+	}
+	JW_LIT(w, "}");
+}
+
+static struct jw *jw_open(struct buf *out)
+{
+	struct jw *w = cairn_malloc(sizeof *w);
+	if (w) {
+		w->out = out;
+		w->n = 0;
+		w->rc = 0;
+	}
+	return w;
+}
+
+/* Flush and free; the writer's result. On failure `out` keeps what it had before. */
+static int jw_close(struct jw *w, size_t old_len)
+{
+	jw_flush(w);
+	int rc = w->rc;
+	if (rc != 0) {
+		w->out->len = old_len;
+		if (w->out->data)
+			w->out->data[old_len] = '\0';
+	}
+	cairn_free(w);
+	return rc;
+}
+
+int api_write_model_version(struct buf *out, const struct store_model_version *v)
+{
+	size_t old = out->len;
+	struct jw *w = jw_open(out);
+	if (!w)
+		return CAIRN_ENOMEM;
+	jw_model_version(w, v);
+	return jw_close(w, old);
+}
+
+int api_write_registered_model(struct buf *out, const struct store_registered_model *m)
+{
+	size_t old = out->len;
+	struct jw *w = jw_open(out);
+	if (!w)
+		return CAIRN_ENOMEM;
+	jw_registered_model(w, m);
+	return jw_close(w, old);
+}
+
+/* {"<key>":[v...],"next_page_token":...} of versions or models (exactly one given). */
+static int respond_page(struct api_call *c, const char *key,
+			const struct store_model_version *v, const struct store_registered_model *m,
+			size_t n, const char *token)
+{
+	struct http_response *res = c->res;
+	buf_reset(&res->body);
+	/* A full page of versions is megabytes: the same cap as api_respond_json's. */
+	if (res->body.cap < REG_RESPONSE_CAP)
+		res->body.cap = REG_RESPONSE_CAP;
+	res->content_type = "application/json";
+	struct jw *w = jw_open(&res->body);
+	if (!w)
+		return api_respond_json_steal(res, NULL);  /* its out-of-memory answer */
+	JW_LIT(w, "{\"");
+	jw_put(w, key, strlen(key));
+	JW_LIT(w, "\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			JW_LIT(w, ",");
+		if (v)
+			jw_model_version(w, &v[i]);
+		else
+			jw_registered_model(w, &m[i]);
+	}
+	JW_LIT(w, "]");
+	if (token && *token) {
+		JW_KEY(w, "next_page_token");
+		jw_str(w, token);
+	}
+	JW_LIT(w, "}");
+	if (jw_close(w, 0) != 0)
+		return api_respond_json_steal(res, NULL);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ helpers */
 
 static int respond_wrapped(struct api_call *c, const char *key, json_t *v)
@@ -144,27 +493,6 @@ static int respond_wrapped(struct api_call *c, const char *key, json_t *v)
 	if (!v || !o || json_object_set_new(o, key, v) != 0) {
 		if (!o)
 			json_decref(v);
-		json_decref(o);
-		o = NULL;
-	}
-	return api_respond_json_steal(c->res, o);
-}
-
-static int respond_versions(struct api_call *c, const char *key, const struct store_model_version *v,
-			    size_t n, const char *token)
-{
-	json_t *o = json_object();
-	json_t *arr = json_array();
-	int bad = !o || !arr;
-	for (size_t i = 0; !bad && i < n; i++)
-		bad = json_array_append_new(arr, api_json_model_version(&v[i])) != 0;
-	if (!bad)
-		bad = json_object_set_new(o, key, arr) != 0;
-	else
-		json_decref(arr);
-	if (!bad && token && *token)
-		bad = set_str(o, "next_page_token", token);
-	if (bad) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -283,24 +611,8 @@ static int rm_search(struct api_call *c)
 	int rc = get_query(c, STORE_REGISTERED_MODELS_MAX_RESULTS, &q);
 	if (rc == 0)
 		rc = store_search_registered_models(c->ctx->store, &q, c->arena, &page, &c->err);
-	if (rc != 0)
-		return rc;
-	json_t *o = json_object();
-	json_t *arr = json_array();
-	int bad = !o || !arr;
-	for (size_t i = 0; !bad && i < page.n; i++)
-		bad = json_array_append_new(arr, api_json_registered_model(&page.models[i])) != 0;
-	if (!bad)
-		bad = json_object_set_new(o, "registered_models", arr) != 0;
-	else
-		json_decref(arr);
-	if (!bad && page.next_page_token && *page.next_page_token)
-		bad = set_str(o, "next_page_token", page.next_page_token);
-	if (bad) {
-		json_decref(o);
-		o = NULL;
-	}
-	return api_respond_json_steal(c->res, o);
+	return rc != 0 ? rc : respond_page(c, "registered_models", NULL, page.models, page.n,
+					   page.next_page_token);
 }
 
 static int rm_latest(struct api_call *c)
@@ -315,7 +627,7 @@ static int rm_latest(struct api_call *c)
 	if (rc == 0)
 		rc = store_get_latest_versions(c->ctx->store, name, stages, nstages, c->arena, &v, &n,
 					       &c->err);
-	return rc != 0 ? rc : respond_versions(c, "model_versions", v, n, NULL);
+	return rc != 0 ? rc : respond_page(c, "model_versions", v, NULL, n, NULL);
 }
 
 static int rm_set_tag(struct api_call *c)
@@ -467,8 +779,8 @@ static int mv_search(struct api_call *c)
 	int rc = get_query(c, STORE_MODEL_VERSIONS_MAX_RESULTS, &q);
 	if (rc == 0)
 		rc = store_search_model_versions(c->ctx->store, &q, c->arena, &page, &c->err);
-	return rc != 0 ? rc : respond_versions(c, "model_versions", page.versions, page.n,
-					       page.next_page_token);
+	return rc != 0 ? rc : respond_page(c, "model_versions", page.versions, NULL, page.n,
+					   page.next_page_token);
 }
 
 static int mv_transition(struct api_call *c)
@@ -607,6 +919,8 @@ static int registry_dispatch(struct http_request *req, struct http_response *res
 	c.req = req;
 	c.res = res;
 	c.arena = req->arena;
+	/* As in rpc_dispatch: this request's jansson values live in its arena. */
+	struct arena *prev_json = json_arena_begin(req->arena);
 	int rc;
 	if (strcmp(req->method, "GET") == 0) {
 		rc = api_message_from_query(req->params, req->nparams, api_repeated_default, &c.msg, &c.err);
@@ -624,6 +938,7 @@ static int registry_dispatch(struct http_request *req, struct http_response *res
 			c.err.code = rc;
 		api_respond_error(res, &c.err);
 	}
+	json_arena_end(prev_json);
 	return rc;
 }
 

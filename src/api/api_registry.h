@@ -27,4 +27,10 @@ json_t *api_json_model_version(const struct store_model_version *v);
  *  timestamp, user, reason} */
 json_t *api_json_registry_event(const struct store_registry_event *e);
 
+/* Append exactly what json_dump_buf (compact) prints for api_json_registered_model(m) /
+ * api_json_model_version(v), without building the tree: search pages use these writers.
+ * 0, or CAIRN_ENOMEM / CAIRN_ETOOBIG with `out` as it was. */
+int api_write_registered_model(struct buf *out, const struct store_registered_model *m);
+int api_write_model_version(struct buf *out, const struct store_model_version *v);
+
 #endif

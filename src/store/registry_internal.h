@@ -4,8 +4,9 @@
  *
  * The registry reuses the tracking store's connections and write mutex (sqlite_internal.h):
  * reads run in a deferred transaction for one snapshot; writes go through
- * sq_write_begin/sq_write_end. Its statements are prepared per call (not in the tracking
- * store's cache, whose enum belongs to store_sqlite.c).
+ * sq_write_begin/sq_write_end. The statements of the read paths (lookups, and the batched
+ * reads that fill a page of models or versions) are in the connection's statement cache
+ * (SQ_RG_* in sqlite_internal.h, SQL text below); one-off writes are prepared per call.
  *
  * Models are keyed by an integer model_id so that a rename is one UPDATE and the history
  * follows the model, not the name.
@@ -88,6 +89,42 @@
 /* The same text, for tests and tools. */
 const char *sq_registry_schema_sql(void);
 
+/*
+ * Migration 4: the latest live version per (model, stage), kept by triggers on
+ * model_versions, so that a page of 1000 models reads its latest_versions by key instead of
+ * grouping all 20,000 versions (that GROUP BY was the largest cost of a search). Triggers
+ * rather than code in every writer: a version's stage or deleted flag changes in several
+ * places (transition, archive, promote, delete, model delete), and SQL cannot forget one.
+ * stage_rank gives get-latest-versions' order (None, Staging, Production, Archived).
+ */
+#define RG_STAGE_RANK(col) "CASE " col " WHEN 'None' THEN 0 WHEN 'Staging' THEN 1" \
+	" WHEN 'Production' THEN 2 WHEN 'Archived' THEN 3 ELSE 4 END"
+/* Recompute the row of (model m, stage s): the highest live version, or no row. */
+#define RG_LATEST_REFRESH(m, s) \
+	"DELETE FROM registered_model_latest WHERE model_id = " m " AND stage = " s ";" \
+	"INSERT INTO registered_model_latest(model_id, stage_rank, stage, version)" \
+	" SELECT model_id, " RG_STAGE_RANK("current_stage") ", current_stage, MAX(version)" \
+	" FROM model_versions WHERE model_id = " m " AND current_stage = " s " AND deleted = 0" \
+	" GROUP BY model_id;"
+#define SQ_REGISTRY_LATEST_SQL \
+	"CREATE TABLE registered_model_latest (" \
+	" model_id INTEGER NOT NULL," \
+	" stage_rank INTEGER NOT NULL," \
+	" stage TEXT NOT NULL," \
+	" version INTEGER NOT NULL," \
+	" PRIMARY KEY (model_id, stage_rank, stage)) WITHOUT ROWID;" \
+	"INSERT INTO registered_model_latest(model_id, stage_rank, stage, version)" \
+	" SELECT model_id, " RG_STAGE_RANK("current_stage") ", current_stage, MAX(version)" \
+	" FROM model_versions WHERE deleted = 0 GROUP BY model_id, current_stage;" \
+	"CREATE TRIGGER model_versions_latest_insert AFTER INSERT ON model_versions BEGIN " \
+	RG_LATEST_REFRESH("NEW.model_id", "NEW.current_stage") " END;" \
+	"CREATE TRIGGER model_versions_latest_update AFTER UPDATE OF model_id, version," \
+	" current_stage, deleted ON model_versions BEGIN " \
+	RG_LATEST_REFRESH("OLD.model_id", "OLD.current_stage") \
+	RG_LATEST_REFRESH("NEW.model_id", "NEW.current_stage") " END;" \
+	"CREATE TRIGGER model_versions_latest_delete AFTER DELETE ON model_versions BEGIN " \
+	RG_LATEST_REFRESH("OLD.model_id", "OLD.current_stage") " END;"
+
 #define RG_ERR(err) ((err) && (err)->code ? (err)->code : CAIRN_EIO)
 
 /* Columns of a model-version row (alias mv joined with registered_models rm), in the order
@@ -99,6 +136,41 @@ const char *sq_registry_schema_sql(void);
 #define RG_MV_NCOLS 13
 #define RG_RM_COLS "rm.model_id, rm.name, rm.creation_timestamp, rm.last_updated_timestamp, " \
 	"rm.user_id, rm.description"
+
+/*
+ * SQL of the cached registry statements (sq_stmt_sql in store_sqlite.c). Batched reads
+ * take ?1 = a JSON list of model ids (sq_key_list_json) and return rows ordered by model
+ * id first, for the binary searches that hand each model or version its slice.
+ */
+#define RG_SQL_MODEL_LOOKUP "SELECT model_id FROM registered_models WHERE name = ?1"
+#define RG_SQL_LOAD_MODEL "SELECT " RG_RM_COLS " FROM registered_models rm WHERE rm.model_id = ?1"
+#define RG_SQL_LOAD_VERSION "SELECT " RG_MV_COLS RG_MV_FROM " WHERE mv.model_id = ?1 AND" \
+	" mv.version = ?2 AND mv.deleted = 0"
+#define RG_SQL_MODEL_TAGS "SELECT model_id, key, value FROM registered_model_tags WHERE" \
+	" model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, key"
+#define RG_SQL_MODEL_ALIASES "SELECT model_id, alias, version FROM registered_model_aliases" \
+	" WHERE model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, alias"
+/* Tags and aliases of every version of the models (a page of versions). */
+#define RG_SQL_VERSION_TAGS "SELECT model_id, version, key, value FROM model_version_tags" \
+	" WHERE model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, version, key"
+#define RG_SQL_VERSION_ALIASES "SELECT model_id, version, alias FROM registered_model_aliases" \
+	" WHERE model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, version, alias"
+/* The latest versions of the models, optionally only in the stages of JSON list ?2. */
+#define RG_LATEST_WHERE " WHERE l.model_id IN (SELECT value FROM json_each(?1)) AND" \
+	" (?2 IS NULL OR l.stage IN (SELECT value FROM json_each(?2)))"
+#define RG_SQL_LATEST "SELECT " RG_MV_COLS " FROM registered_model_latest l" \
+	" JOIN model_versions mv ON mv.model_id = l.model_id AND mv.version = l.version" \
+	" JOIN registered_models rm ON rm.model_id = l.model_id" RG_LATEST_WHERE \
+	" ORDER BY l.model_id, l.stage_rank, l.stage"
+/* Tags and aliases of only those latest versions, not of every version of the models. */
+/* CROSS JOIN keeps latest as the outer loop: the planner otherwise scans every tag of the
+ * models and probes latest for each. */
+#define RG_SQL_LATEST_TAGS "SELECT t.model_id, t.version, t.key, t.value FROM" \
+	" registered_model_latest l CROSS JOIN model_version_tags t ON t.model_id = l.model_id AND" \
+	" t.version = l.version" RG_LATEST_WHERE " ORDER BY t.model_id, t.version, t.key"
+#define RG_SQL_LATEST_ALIASES "SELECT a.model_id, a.version, a.alias FROM" \
+	" registered_model_latest l CROSS JOIN registered_model_aliases a ON a.model_id = l.model_id" \
+	" AND a.version = l.version" RG_LATEST_WHERE " ORDER BY a.model_id, a.version, a.alias"
 
 /* Prepare an uncached statement. */
 int rg_prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, struct cairn_error *err);
@@ -140,6 +212,9 @@ int rg_read_version(struct arena *a, sqlite3_stmt *st, struct store_model_versio
 /* Fill tags and aliases of `n` versions whose rows were read (model ids in `mids`). */
 int rg_fill_versions(struct sq_conn *c, struct arena *a, struct store_model_version *v,
 		     const int64_t *mids, size_t n, struct cairn_error *err);
+/* The distinct ids of mids[0..n) as a JSON list in the arena (for ?1 above); NULL when out
+ * of memory. */
+const char *rg_ids_json(struct arena *a, const int64_t *mids, size_t n);
 /* Read one live version (with tags and aliases) inside the caller's transaction. */
 int rg_load_version(struct sq_conn *c, struct arena *a, int64_t model_id, int64_t version,
 		    struct store_model_version *out, struct cairn_error *err);

@@ -169,7 +169,17 @@ void *rg_grow(struct arena *a, void *old, size_t n, size_t *cap, size_t elem)
 
 const char *rg_version_str(struct arena *a, int64_t v)
 {
-	return arena_printf(a, "%" PRId64, v);
+	/* Every version of a page goes through here; arena_printf's vfprintf showed up. */
+	char d[24];
+	size_t i = sizeof d;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	return arena_strndup(a, d + i, sizeof d - i);
 }
 
 /* Step a prepared one-shot statement that returns no rows, then finalize it. */
@@ -185,10 +195,10 @@ static int step_done(struct sq_conn *c, sqlite3_stmt *st, const char *what, stru
 
 int rg_model_lookup(struct sq_conn *c, const char *name, int64_t *model_id, struct cairn_error *err)
 {
-	sqlite3_stmt *st;
-	int ret = rg_prepare(c, "SELECT model_id FROM registered_models WHERE name = ?1", &st, err);
-	if (ret != 0)
-		return ret;
+	sqlite3_stmt *st = sq_stmt(c, SQ_RG_MODEL_LOOKUP, err);
+	if (!st)
+		return RG_ERR(err);
+	int ret = 0;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -197,7 +207,7 @@ int rg_model_lookup(struct sq_conn *c, const char *name, int64_t *model_id, stru
 		ret = cairn_error_set(err, CAIRN_ENOENT, "Registered Model with name=%s not found", name);
 	else
 		ret = sq_error(c, rc, "looking up a registered model", err);
-	sqlite3_finalize(st);
+	sq_done(st);
 	return ret;
 }
 
@@ -385,9 +395,27 @@ static int col_opt(struct arena *a, sqlite3_stmt *st, int col, const char **out)
 	return sq_col_str(a, st, col, 1, out);
 }
 
+/* Stage and status columns hold a handful of values: point at constants instead of
+ * copying them for each of a page's 20,000 versions. */
+static int col_common(struct arena *a, sqlite3_stmt *st, int col, const char *const *known,
+		      const char **out)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	for (size_t i = 0; t && known[i]; i++) {
+		if (strcmp(t, known[i]) == 0) {
+			*out = known[i];
+			return 0;
+		}
+	}
+	return sq_col_str(a, st, col, 0, out);
+}
+
 int rg_read_version(struct arena *a, sqlite3_stmt *st, struct store_model_version *out,
 		    int64_t *model_id)
 {
+	static const char *const stages[] = { "None", "Staging", "Production", "Archived", NULL };
+	static const char *const statuses[] = { "READY", "PENDING_REGISTRATION",
+						"FAILED_REGISTRATION", NULL };
 	memset(out, 0, sizeof *out);
 	out->version_number = sqlite3_column_int64(st, 1);
 	out->version = rg_version_str(a, out->version_number);
@@ -396,9 +424,10 @@ int rg_read_version(struct arena *a, sqlite3_stmt *st, struct store_model_versio
 	out->creation_timestamp = sqlite3_column_int64(st, 2);
 	out->last_updated_timestamp = sqlite3_column_int64(st, 3);
 	if (sq_col_str(a, st, 0, 0, &out->name) || col_opt(a, st, 4, &out->user_id) ||
-	    sq_col_str(a, st, 5, 0, &out->current_stage) || col_opt(a, st, 6, &out->description) ||
+	    col_common(a, st, 5, stages, &out->current_stage) ||
+	    col_opt(a, st, 6, &out->description) ||
 	    sq_col_str(a, st, 7, 0, &out->source) || col_opt(a, st, 8, &out->run_id) ||
-	    col_opt(a, st, 9, &out->run_link) || sq_col_str(a, st, 10, 0, &out->status) ||
+	    col_opt(a, st, 9, &out->run_link) || col_common(a, st, 10, statuses, &out->status) ||
 	    col_opt(a, st, 11, &out->status_message))
 		return CAIRN_ENOMEM;
 	if (model_id)
@@ -412,14 +441,18 @@ static int cmp_i64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The distinct model ids of `mids` as a JSON list for json_each(). */
-static const char *unique_ids_json(struct arena *a, const int64_t *mids, size_t n)
+const char *rg_ids_json(struct arena *a, const int64_t *mids, size_t n)
 {
 	int64_t *ids = arena_alloc(a, (n ? n : 1) * sizeof *ids);
 	if (!ids)
 		return NULL;
 	memcpy(ids, mids, n * sizeof *ids);
-	qsort(ids, n, sizeof *ids, cmp_i64);
+	/* Pages usually come in model order already; sort only when they do not. */
+	int sorted = 1;
+	for (size_t i = 1; sorted && i < n; i++)
+		sorted = ids[i - 1] <= ids[i];
+	if (!sorted)
+		qsort(ids, n, sizeof *ids, cmp_i64);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || ids[u - 1] != ids[i])
@@ -456,26 +489,34 @@ static size_t upper_bound(const int64_t *k1, const int64_t *k2, size_t n, int64_
 	return lo;
 }
 
-int rg_fill_versions(struct sq_conn *c, struct arena *a, struct store_model_version *v,
-		     const int64_t *mids, size_t n, struct cairn_error *err)
+/* A cached batch statement with ?1 = ids and, when given, ?2 = stages. */
+static sqlite3_stmt *batch_stmt(struct sq_conn *c, enum sq_stmt id, const char *ids,
+				const char *stages, struct cairn_error *err)
 {
-	if (n == 0)
-		return 0;
-	const char *ids = unique_ids_json(a, mids, n);
-	if (!ids)
-		return cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading model versions");
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = sq_stmt(c, id, err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+	if (stages)
+		sqlite3_bind_text(st, 2, stages, -1, SQLITE_STATIC);
+	return st;
+}
+
+/* Tags and aliases of versions v[0..n) (model ids in mids) from the statements tag_id
+ * (model_id, version, key, value) and alias_id (model_id, version, alias), both ordered by
+ * model id and version. */
+static int fill_versions_from(struct sq_conn *c, struct arena *a, struct store_model_version *v,
+			      const int64_t *mids, size_t n, enum sq_stmt tag_id,
+			      enum sq_stmt alias_id, const char *ids, const char *stages,
+			      struct cairn_error *err)
+{
 	int ret = 0, rc;
-	/* tags */
 	int64_t *k1 = NULL, *k2 = NULL;
 	struct store_tag *tags = NULL;
 	size_t nt = 0, c1 = 0, c2 = 0, c3 = 0;
-	ret = rg_prepare(c, "SELECT model_id, version, key, value FROM model_version_tags WHERE "
-			 "model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, version, key",
-			 &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+	sqlite3_stmt *st = batch_stmt(c, tag_id, ids, stages, err);
+	if (!st)
+		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		k1 = rg_grow(a, k1, nt, &c1, sizeof *k1);
 		k2 = rg_grow(a, k2, nt, &c2, sizeof *k2);
@@ -493,25 +534,22 @@ int rg_fill_versions(struct sq_conn *c, struct arena *a, struct store_model_vers
 		ret = sq_error(c, rc, "reading version tags", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	sq_done(st);
 	for (size_t i = 0; i < n; i++) {
 		size_t lo = lower_bound(k1, k2, nt, mids[i], v[i].version_number);
-		size_t hi = upper_bound(k1, k2, nt, mids[i], v[i].version_number);
+		size_t hi = lo;
+		while (hi < nt && k1[hi] == mids[i] && k2[hi] == v[i].version_number)
+			hi++;
 		v[i].tags = hi > lo ? &tags[lo] : NULL;
 		v[i].ntags = hi - lo;
 	}
-	/* aliases */
 	int64_t *a1 = NULL, *a2 = NULL;
 	const char **names = NULL;
 	size_t na = 0;
 	c1 = c2 = c3 = 0;
-	ret = rg_prepare(c, "SELECT model_id, version, alias FROM registered_model_aliases WHERE "
-			 "model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, version, alias",
-			 &st, err);
-	if (ret != 0)
-		goto out;
-	sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+	st = batch_stmt(c, alias_id, ids, stages, err);
+	if (!st)
+		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		a1 = rg_grow(a, a1, na, &c1, sizeof *a1);
 		a2 = rg_grow(a, a2, na, &c2, sizeof *a2);
@@ -529,24 +567,37 @@ int rg_fill_versions(struct sq_conn *c, struct arena *a, struct store_model_vers
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t lo = lower_bound(a1, a2, na, mids[i], v[i].version_number);
-		size_t hi = upper_bound(a1, a2, na, mids[i], v[i].version_number);
+		size_t lo = na ? lower_bound(a1, a2, na, mids[i], v[i].version_number) : 0;
+		size_t hi = lo;
+		while (hi < na && a1[hi] == mids[i] && a2[hi] == v[i].version_number)
+			hi++;
 		v[i].aliases = hi > lo ? &names[lo] : NULL;
 		v[i].naliases = hi - lo;
 	}
 out:
-	sqlite3_finalize(st);
+	sq_done(st);
 	return ret;
+}
+
+int rg_fill_versions(struct sq_conn *c, struct arena *a, struct store_model_version *v,
+		     const int64_t *mids, size_t n, struct cairn_error *err)
+{
+	if (n == 0)
+		return 0;
+	const char *ids = rg_ids_json(a, mids, n);
+	if (!ids)
+		return cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading model versions");
+	return fill_versions_from(c, a, v, mids, n, SQ_RG_VERSION_TAGS, SQ_RG_VERSION_ALIASES, ids,
+				  NULL, err);
 }
 
 int rg_load_version(struct sq_conn *c, struct arena *a, int64_t model_id, int64_t version,
 		    struct store_model_version *out, struct cairn_error *err)
 {
-	sqlite3_stmt *st;
-	int ret = rg_prepare(c, "SELECT " RG_MV_COLS RG_MV_FROM " WHERE mv.model_id = ?1 AND "
-			     "mv.version = ?2 AND mv.deleted = 0", &st, err);
-	if (ret != 0)
-		return ret;
+	sqlite3_stmt *st = sq_stmt(c, SQ_RG_LOAD_VERSION, err);
+	if (!st)
+		return RG_ERR(err);
+	int ret = 0;
 	sqlite3_bind_int64(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, version);
 	int rc = sqlite3_step(st);
@@ -560,7 +611,7 @@ int rg_load_version(struct sq_conn *c, struct arena *a, int64_t model_id, int64_
 	} else {
 		ret = sq_error(c, rc, "reading a model version", err);
 	}
-	sqlite3_finalize(st);
+	sq_done(st);
 	if (ret == 0)
 		ret = rg_fill_versions(c, a, out, &mid, 1, err);
 	return ret;
@@ -579,35 +630,23 @@ static int read_model_row(struct arena *a, sqlite3_stmt *st, struct store_regist
 	return 0;
 }
 
-/* The latest version per stage of the models in `ids` (a json list), optionally only the
- * stages in `stages_json`: one query, GROUP BY stage with max(version). Rows come ordered
- * by model id, then stage order. */
-static const char latest_sql[] =
-	"SELECT " RG_MV_COLS RG_MV_FROM " JOIN (SELECT model_id AS lm, MAX(version) AS lv"
-	" FROM model_versions WHERE deleted = 0 AND model_id IN (SELECT value FROM json_each(?1))"
-	" AND (?2 IS NULL OR current_stage IN (SELECT value FROM json_each(?2)))"
-	" GROUP BY model_id, current_stage) l ON mv.model_id = l.lm AND mv.version = l.lv"
-	" ORDER BY mv.model_id, CASE mv.current_stage WHEN 'None' THEN 0 WHEN 'Staging' THEN 1"
-	" WHEN 'Production' THEN 2 WHEN 'Archived' THEN 3 ELSE 4 END";
-
+/* The latest version per stage of the models in `ids` (a JSON list), optionally only the
+ * stages in `stages_json`, with their tags and aliases: rows of registered_model_latest
+ * (migration 4), ordered by model id, then stage order. */
 static int read_latest(struct sq_conn *c, struct arena *a, const char *ids, const char *stages_json,
 		       struct store_model_version **out, int64_t **out_mids, size_t *n,
 		       struct cairn_error *err)
 {
-	sqlite3_stmt *st;
 	*out = NULL;
 	*out_mids = NULL;
 	*n = 0;
-	int ret = rg_prepare(c, latest_sql, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
-	if (stages_json)
-		sqlite3_bind_text(st, 2, stages_json, -1, SQLITE_STATIC);
+	sqlite3_stmt *st = batch_stmt(c, SQ_RG_LATEST, ids, stages_json, err);
+	if (!st)
+		return RG_ERR(err);
 	struct store_model_version *v = NULL;
 	int64_t *mids = NULL;
 	size_t nv = 0, c1 = 0, c2 = 0;
-	int rc;
+	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v = rg_grow(a, v, nv, &c1, sizeof *v);
 		mids = rg_grow(a, mids, nv, &c2, sizeof *mids);
@@ -619,9 +658,10 @@ static int read_latest(struct sq_conn *c, struct arena *a, const char *ids, cons
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = sq_error(c, rc, "reading latest versions", err);
-	sqlite3_finalize(st);
-	if (ret == 0)
-		ret = rg_fill_versions(c, a, v, mids, nv, err);
+	sq_done(st);
+	if (ret == 0 && nv > 0)
+		ret = fill_versions_from(c, a, v, mids, nv, SQ_RG_LATEST_TAGS, SQ_RG_LATEST_ALIASES,
+					 ids, stages_json, err);
 	if (ret == 0) {
 		*out = v;
 		*out_mids = mids;
@@ -636,19 +676,16 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 {
 	if (n == 0)
 		return 0;
-	const char *ids = unique_ids_json(a, mids, n);
+	const char *ids = rg_ids_json(a, mids, n);
 	if (!ids)
 		return cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading registered models");
-	sqlite3_stmt *st = NULL;
-	int rc, ret;
+	int rc, ret = 0;
 	int64_t *k = NULL;
 	struct store_tag *tags = NULL;
 	size_t nt = 0, c1 = 0, c2 = 0;
-	ret = rg_prepare(c, "SELECT model_id, key, value FROM registered_model_tags WHERE model_id IN "
-			 "(SELECT value FROM json_each(?1)) ORDER BY model_id, key", &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+	sqlite3_stmt *st = batch_stmt(c, SQ_RG_MODEL_TAGS, ids, NULL, err);
+	if (!st)
+		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		k = rg_grow(a, k, nt, &c1, sizeof *k);
 		tags = rg_grow(a, tags, nt, &c2, sizeof *tags);
@@ -663,8 +700,7 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 		ret = sq_error(c, rc, "reading model tags", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	sq_done(st);
 	for (size_t i = 0; i < n; i++) {
 		size_t lo = lower_bound(k, NULL, nt, mids[i], 0);
 		size_t hi = upper_bound(k, NULL, nt, mids[i], 0);
@@ -676,11 +712,9 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 	struct store_model_alias *al = NULL;
 	size_t na = 0;
 	c1 = c2 = 0;
-	ret = rg_prepare(c, "SELECT model_id, alias, version FROM registered_model_aliases WHERE "
-			 "model_id IN (SELECT value FROM json_each(?1)) ORDER BY model_id, alias", &st, err);
-	if (ret != 0)
-		goto out;
-	sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+	st = batch_stmt(c, SQ_RG_MODEL_ALIASES, ids, NULL, err);
+	if (!st)
+		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ak = rg_grow(a, ak, na, &c1, sizeof *ak);
 		al = rg_grow(a, al, na, &c2, sizeof *al);
@@ -695,7 +729,7 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 		ret = sq_error(c, rc, "reading aliases", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
+	sq_done(st);
 	st = NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t lo = lower_bound(ak, NULL, na, mids[i], 0);
@@ -717,18 +751,17 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 		m[i].nlatest = hi - lo;
 	}
 out:
-	sqlite3_finalize(st);
+	sq_done(st);
 	return ret;
 }
 
 int rg_load_model(struct sq_conn *c, struct arena *a, int64_t model_id,
 		  struct store_registered_model *out, struct cairn_error *err)
 {
-	sqlite3_stmt *st;
-	int ret = rg_prepare(c, "SELECT " RG_RM_COLS " FROM registered_models rm WHERE rm.model_id = ?1",
-			     &st, err);
-	if (ret != 0)
-		return ret;
+	sqlite3_stmt *st = sq_stmt(c, SQ_RG_LOAD_MODEL, err);
+	if (!st)
+		return RG_ERR(err);
+	int ret = 0;
 	sqlite3_bind_int64(st, 1, model_id);
 	int rc = sqlite3_step(st);
 	int64_t mid = model_id;
@@ -740,7 +773,7 @@ int rg_load_model(struct sq_conn *c, struct arena *a, int64_t model_id,
 	} else {
 		ret = sq_error(c, rc, "reading a registered model", err);
 	}
-	sqlite3_finalize(st);
+	sq_done(st);
 	if (ret == 0)
 		ret = fill_models(c, a, out, &mid, 1, err);
 	return ret;
