@@ -193,6 +193,40 @@ json_t *api_json_file_info(const struct artifact_file_info *f);
 /* A JSON string from possibly-NULL, possibly-invalid UTF-8 (invalid bytes become U+FFFD). */
 json_t *api_json_str(const char *s);
 
+/* ------------------------------------------------------------ metric lists (api_encode_fast.c) */
+
+/* {"metrics":[...],"next_page_token":...} written straight into a buffer, byte for byte what
+ * json_dump_buf makes of a tree of api_json_metric objects (no "metrics" when there are
+ * none, no token when NULL or empty, so "{}" for nothing). Appends to `out`; 0, or
+ * CAIRN_ENOMEM / CAIRN_ETOOBIG with `out` holding a partial document. */
+int api_encode_metrics(struct buf *out, const struct store_metric *ms, size_t n, int with_run_id,
+		       const char *next_page_token);
+
+/* The same, a metric at a time (get-history-bulk gathers them over several store reads):
+ * begin, add for each metric, end once. add and end return the first error so far. */
+struct api_metric_writer_cache {
+	size_t rawlen;
+	size_t len;                  /* 0: nothing cached */
+	char raw[128];
+	char text[256];
+};
+struct api_metric_writer {
+	struct buf *out;
+	size_t count;
+	int rc;
+	size_t nstage;
+	struct api_metric_writer_cache key, run_id;
+	char stage[8192];
+};
+void api_metric_writer_begin(struct api_metric_writer *w, struct buf *out);
+int api_metric_writer_add(struct api_metric_writer *w, const struct store_metric *m, int with_run_id);
+int api_metric_writer_end(struct api_metric_writer *w, const char *next_page_token);
+
+/* A finite double as jansson 2.14 dumps a real (the text of json_real(v)); non-finite
+ * values as "nan", "inf", "-inf" (jansson refuses them). Returns the length; no NUL. */
+#define API_REAL_TEXT_MAX 40
+size_t api_format_real(double v, char out[API_REAL_TEXT_MAX]);
+
 /* ------------------------------------------------------------ artifacts helpers */
 
 /* The Content-Type for a downloaded file, per spec §6.2 (never NULL). */

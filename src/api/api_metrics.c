@@ -6,27 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The cap api_respond_json uses: a 25,000-point page with long keys and run ids can pass
+ * the default 64 MiB. */
+#define METRICS_RESPONSE_CAP ((size_t)1 << 30)
+
+static void metrics_body_begin(struct http_response *res)
+{
+	buf_reset(&res->body);
+	if (res->body.cap < METRICS_RESPONSE_CAP)
+		res->body.cap = METRICS_RESPONSE_CAP;
+	res->content_type = "application/json";
+}
+
+/* Written directly rather than through a jansson tree (api_encode_fast.c): same bytes, a
+ * tenth of the time for a 25,000-point page. */
 static int respond_metrics(struct api_call *c, const struct store_metric *ms, size_t n,
 			   int with_run_id, const char *next_page_token)
 {
-	json_t *o = json_object();
-	if (!o)
-		return api_respond_json_steal(c->res, NULL);
-	if (n > 0) {
-		json_t *arr = json_array();
-		if (!arr || json_object_set_new(o, "metrics", arr) != 0)
-			goto oom;
-		for (size_t i = 0; i < n; i++)
-			if (json_array_append_new(arr, api_json_metric(&ms[i], with_run_id)) != 0)
-				goto oom;
-	}
-	if (next_page_token && *next_page_token &&
-	    json_object_set_new(o, "next_page_token", api_json_str(next_page_token)) != 0)
-		goto oom;
-	return api_respond_json_steal(c->res, o);
-oom:
-	json_decref(o);
-	return api_respond_json_steal(c->res, NULL);
+	metrics_body_begin(c->res);
+	if (api_encode_metrics(&c->res->body, ms, n, with_run_id, next_page_token) != 0)
+		return api_respond_json_steal(c->res, NULL);  /* the out-of-memory answer */
+	return 0;
 }
 
 int api_metrics_get_history(struct api_call *c)
@@ -144,14 +144,12 @@ int api_metrics_get_history_bulk(struct api_call *c)
 		return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
 	memcpy(ids, given, nruns * sizeof *ids);
 	qsort(ids, nruns, sizeof *ids, cmp_str);
-	/* Build the answer as pages arrive rather than gathering up to 25000 points first. */
-	json_t *o = json_object();
-	json_t *arr = json_array();
-	if (!o || !arr) {
-		json_decref(o);
-		json_decref(arr);
-		return api_respond_json_steal(c->res, NULL);
-	}
+	/* Write the answer as pages arrive rather than gathering up to 25000 points first. */
+	struct api_metric_writer *w = arena_alloc(c->arena, sizeof *w);
+	if (!w)
+		return cairn_error_set(&c->err, CAIRN_ENOMEM, "out of memory");
+	metrics_body_begin(c->res);
+	api_metric_writer_begin(w, &c->res->body);
 	size_t total = 0;
 	for (size_t r = 0; r < nruns && total < (size_t)max_results; r++) {
 		if (r > 0 && strcmp(ids[r], ids[r - 1]) == 0)
@@ -168,31 +166,20 @@ int api_metrics_get_history_bulk(struct api_call *c)
 				break;
 			if (rc != 0) {
 				c->err = e;
-				json_decref(o);
-				json_decref(arr);
+				buf_reset(&c->res->body);
 				return rc;
 			}
 			for (size_t i = 0; i < page.n && total < (size_t)max_results; i++, total++) {
 				page.metrics[i].run_id = ids[r];
-				if (json_array_append_new(arr, api_json_metric(&page.metrics[i], 1)) != 0)
-					goto oom;
+				if (api_metric_writer_add(w, &page.metrics[i], 1) != 0)
+					return api_respond_json_steal(c->res, NULL);
 			}
 			token = page.next_page_token && *page.next_page_token ? page.next_page_token : NULL;
 		} while (token && total < (size_t)max_results);
 	}
-	if (total > 0) {
-		if (json_object_set_new(o, "metrics", arr) != 0) {
-			arr = NULL;
-			goto oom;
-		}
-	} else {
-		json_decref(arr);
-	}
-	return api_respond_json_steal(c->res, o);
-oom:
-	json_decref(arr);
-	json_decref(o);
-	return api_respond_json_steal(c->res, NULL);
+	if (api_metric_writer_end(w, NULL) != 0)
+		return api_respond_json_steal(c->res, NULL);
+	return 0;
 }
 
 /* artifacts/list (spec §3.4): one level of the run's artifacts, paths relative to the
