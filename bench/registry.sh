@@ -62,6 +62,8 @@ t "search-model-versions, filter tags.validation = 'failed', max_results=1000" \
   GET "$A/model-versions/search?filter=$(q "tags.validation = 'failed'")&max_results=1000"
 t "search-model-versions, default order, max_results=1000" \
   GET "$A/model-versions/search?max_results=1000"
+t "search-model-versions, max_results=10000 (the MLflow Python client's default)" \
+  GET "$A/model-versions/search?max_results=10000"
 t "search-model-versions, all $((MODELS * VERSIONS)) versions in one page (default max_results)" \
   GET "$A/model-versions/search"
 printf '{"name":"model-0500"}' > "$work/latest.json"
