@@ -51,46 +51,13 @@ int api_error_http_status(int code)
 
 /* ------------------------------------------------------------------ UTF-8 repair */
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if ill-formed. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* Byte offset of the first ill-formed sequence (only called once utf8_valid said no). */
 static size_t utf8_bad_offset(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
-		size_t l = utf8_seq_len(s + i, n - i);
+		size_t l = utf8_seq_len((const char *)s + i, n - i);
 		if (l == 0)
 			return i;
 		i += l;
@@ -115,7 +82,7 @@ json_t *api_json_str(const char *s)
 	size_t o = 0, i = 0;
 	const unsigned char *u = (const unsigned char *)s;
 	while (i < n) {
-		size_t l = utf8_seq_len(u + i, n - i);
+		size_t l = utf8_seq_len((const char *)u + i, n - i);
 		if (l == 0) {
 			memcpy(fixed + o, "\xEF\xBF\xBD", 3);
 			o += 3;

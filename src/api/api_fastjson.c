@@ -63,38 +63,6 @@ static int expect(struct fparser *f, unsigned char c)
 	return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left), 0 if ill-formed. The
- * same table as base's utf8_valid, which the jansson path applies to the whole body. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	return len;
-}
-
 static int hex4(const unsigned char *s, unsigned *out)
 {
 	unsigned v = 0;
@@ -212,7 +180,7 @@ static int parse_string(struct fparser *f, int store, const char **s, const unsi
 		} else if (c < 0x20) {
 			return -1;
 		} else {
-			size_t l = utf8_len(q, (size_t)(f->end - q));
+			size_t l = utf8_seq_len((const char *)q, (size_t)(f->end - q));
 			if (l == 0)
 				return -1;
 			if (o) {

@@ -155,6 +155,9 @@ int id_random_bytes(void *buf, size_t n, struct cairn_error *err);
 
 /* 1 if the n bytes are well-formed UTF-8 (no overlongs, no surrogates), else 0. */
 int utf8_valid(const char *s, size_t n);
+/* Length of the sequence at s (n >= 1 bytes available): 1 for ASCII, 2-4 for a well-formed
+ * multi-byte sequence, 0 if ill-formed (overlong, surrogate, above U+10FFFF, truncated). */
+size_t utf8_seq_len(const char *s, size_t n);
 /* Number of code points in well-formed UTF-8. */
 size_t utf8_length(const char *s, size_t n);
 /* Byte length of the longest prefix holding at most `max_chars` code points. */

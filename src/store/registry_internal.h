@@ -127,6 +127,11 @@ const char *sq_registry_schema_sql(void);
 
 #define RG_ERR(err) ((err) && (err)->code ? (err)->code : CAIRN_EIO)
 
+/* This thread's connection with a read snapshot / a write transaction open; NULL with *ret
+ * set on failure (store_registry.c). */
+struct sq_conn *rg_read_open(struct store *s, struct cairn_error *err, int *ret);
+struct sq_conn *rg_write_open(struct store *s, struct cairn_error *err, int *ret);
+
 /* Columns of a model-version row (alias mv joined with registered_models rm), in the order
  * rg_read_version expects; the last one is mv.model_id. */
 #define RG_MV_COLS "rm.name, mv.version, mv.creation_timestamp, mv.last_updated_timestamp, " \

@@ -781,8 +781,9 @@ int rg_load_model(struct sq_conn *c, struct arena *a, int64_t model_id,
 
 /* ------------------------------------------------------------------ transactions */
 
-/* Open this thread's connection and a read snapshot. */
-static struct sq_conn *read_open(struct store *s, struct cairn_error *err, int *ret)
+/* Open this thread's connection and a read snapshot (or a write transaction); NULL with
+ * *ret set on failure. Shared with store_registry_mv.c through registry_internal.h. */
+struct sq_conn *rg_read_open(struct store *s, struct cairn_error *err, int *ret)
 {
 	struct sq_conn *c = sq_conn_get(s, err);
 	if (!c) {
@@ -793,7 +794,7 @@ static struct sq_conn *read_open(struct store *s, struct cairn_error *err, int *
 	return *ret == 0 ? c : NULL;
 }
 
-static struct sq_conn *write_open(struct store *s, struct cairn_error *err, int *ret)
+struct sq_conn *rg_write_open(struct store *s, struct cairn_error *err, int *ret)
 {
 	struct sq_conn *c = sq_conn_get(s, err);
 	if (!c) {
@@ -832,7 +833,7 @@ int store_create_registered_model(struct store *s, const char *name, const char 
 		ret = rg_validate_tag(tags[i].key, tags[i].value, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	sqlite3_stmt *st = NULL;
@@ -872,7 +873,7 @@ int store_get_registered_model(struct store *s, const char *name, struct arena *
 	int ret = rg_validate_model_name(name, "name", err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = read_open(s, err, &ret);
+	struct sq_conn *c = rg_read_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -892,7 +893,7 @@ int store_rename_registered_model(struct store *s, const char *name, const char 
 		ret = rg_validate_model_name(new_name, "new_name", err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid, now = time_now_ms();
@@ -943,7 +944,7 @@ int store_update_registered_model(struct store *s, const char *name, const char 
 		ret = rg_validate_description(description, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -971,7 +972,7 @@ int store_delete_registered_model(struct store *s, const char *name, struct cair
 	int ret = rg_validate_model_name(name, "name", err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -1066,7 +1067,7 @@ int store_search_registered_models(struct store *s, const struct store_registry_
 	sq_q_sql(&sq, " OFFSET ");
 	sq_q_int(&sq, offset);
 
-	c = read_open(s, err, &ret);
+	c = rg_read_open(s, err, &ret);
 	if (!c)
 		goto out;
 	ret = sq_q_prepare(c, &sq, &st, err);
@@ -1142,7 +1143,7 @@ int store_get_latest_versions(struct store *s, const char *name, const char *con
 		if (!stages_json)
 			return cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading latest versions");
 	}
-	struct sq_conn *c = read_open(s, err, &ret);
+	struct sq_conn *c = rg_read_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -1167,7 +1168,7 @@ int store_set_registered_model_tag(struct store *s, const char *name, const char
 		ret = rg_validate_tag(key, value, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -1186,7 +1187,7 @@ int store_delete_registered_model_tag(struct store *s, const char *name, const c
 				      "See the API docs for more information about request parameters.");
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -1217,7 +1218,7 @@ int store_set_registered_model_alias(struct store *s, const char *name, const ch
 		ret = store_parse_model_version(version, &v, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -1238,7 +1239,7 @@ int store_delete_registered_model_alias(struct store *s, const char *name, const
 				      "See the API docs for more information about request parameters.");
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;
@@ -1258,7 +1259,7 @@ int store_get_model_version_by_alias(struct store *s, const char *name, const ch
 				      "See the API docs for more information about request parameters.");
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = read_open(s, err, &ret);
+	struct sq_conn *c = rg_read_open(s, err, &ret);
 	if (!c)
 		return ret;
 	sqlite3_stmt *st;
@@ -1300,7 +1301,7 @@ int store_list_registry_history(struct store *s, const char *name, const char *v
 		ret = store_parse_model_version(version, &v, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = read_open(s, err, &ret);
+	struct sq_conn *c = rg_read_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid;

@@ -18,28 +18,6 @@ static int step_done(struct sq_conn *c, sqlite3_stmt *st, const char *what, stru
 	return ret;
 }
 
-static struct sq_conn *read_open(struct store *s, struct cairn_error *err, int *ret)
-{
-	struct sq_conn *c = sq_conn_get(s, err);
-	if (!c) {
-		*ret = RG_ERR(err);
-		return NULL;
-	}
-	*ret = sq_read_begin(c, err);
-	return *ret == 0 ? c : NULL;
-}
-
-static struct sq_conn *write_open(struct store *s, struct cairn_error *err, int *ret)
-{
-	struct sq_conn *c = sq_conn_get(s, err);
-	if (!c) {
-		*ret = RG_ERR(err);
-		return NULL;
-	}
-	*ret = sq_write_begin(c, err);
-	return *ret == 0 ? c : NULL;
-}
-
 /* Validate name + version and look both up inside an open transaction. */
 static int lookup_name_version(struct sq_conn *c, const char *name, int64_t v, int64_t *mid,
 			       int *stage, struct cairn_error *err)
@@ -266,7 +244,7 @@ int store_create_model_version(struct store *s, const struct store_model_version
 		if (ret != 0)
 			return ret;
 	}
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid, v = 0, now = time_now_ms();
@@ -325,7 +303,7 @@ int store_get_model_version(struct store *s, const char *name, const char *versi
 	int ret = check_name_version(name, version, &v, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = read_open(s, err, &ret);
+	struct sq_conn *c = rg_read_open(s, err, &ret);
 	if (!c)
 		return ret;
 	ret = lookup_name_version(c, name, v, &mid, NULL, err);
@@ -345,7 +323,7 @@ int store_update_model_version(struct store *s, const char *name, const char *ve
 		ret = rg_validate_description(description, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	sqlite3_stmt *st;
@@ -373,7 +351,7 @@ int store_delete_model_version(struct store *s, const char *name, const char *ve
 	int ret = check_name_version(name, version, &v, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	sqlite3_stmt *st = NULL;
@@ -445,7 +423,7 @@ int store_transition_model_version_stage(struct store *s, const char *name, cons
 		return cairn_error_set(err, CAIRN_EINVAL, "Model version transition cannot archive "
 				       "existing model versions because '%s' is not an Active stage. "
 				       "Valid stages are Staging, Production.", store_stage_name(to));
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int from = 0;
@@ -481,7 +459,7 @@ int store_set_model_version_tag(struct store *s, const char *name, const char *v
 		ret = rg_validate_tag(key, value, err);
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	ret = lookup_name_version(c, name, v, &mid, NULL, err);
@@ -500,7 +478,7 @@ int store_delete_model_version_tag(struct store *s, const char *name, const char
 				      "See the API docs for more information about request parameters.");
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	sqlite3_stmt *st;
@@ -611,7 +589,7 @@ int store_search_model_versions(struct store *s, const struct store_registry_que
 	sq_q_sql(&sq, " OFFSET ");
 	sq_q_int(&sq, offset);
 
-	c = read_open(s, err, &ret);
+	c = rg_read_open(s, err, &ret);
 	if (!c)
 		goto out;
 	ret = sq_q_prepare(c, &sq, &st, err);
@@ -682,7 +660,7 @@ int store_promote_model_version(struct store *s, const struct store_promotion *p
 	}
 	if (ret != 0)
 		return ret;
-	struct sq_conn *c = write_open(s, err, &ret);
+	struct sq_conn *c = rg_write_open(s, err, &ret);
 	if (!c)
 		return ret;
 	int64_t mid, cur = 0;

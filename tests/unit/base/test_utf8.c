@@ -113,5 +113,20 @@ TEST(utf8_prefix_bytes_cuts_on_boundaries)
 	CHECK_INT_EQ(utf8_prefix_bytes("", 0, 3), 0);
 }
 
+TEST(seq_len_per_sequence)
+{
+	CHECK_INT_EQ(utf8_seq_len("a", 1), 1);
+	CHECK_INT_EQ(utf8_seq_len("\xc3\xa9", 2), 2);            /* é */
+	CHECK_INT_EQ(utf8_seq_len("\xe2\x82\xac", 3), 3);        /* € */
+	CHECK_INT_EQ(utf8_seq_len("\xf0\x9f\x98\x80", 4), 4);    /* 😀 */
+	CHECK_INT_EQ(utf8_seq_len("\xe2\x82\xac", 2), 0);        /* truncated */
+	CHECK_INT_EQ(utf8_seq_len("\xc0\xaf", 2), 0);            /* overlong '/' */
+	CHECK_INT_EQ(utf8_seq_len("\xe0\x80\xaf", 3), 0);        /* overlong */
+	CHECK_INT_EQ(utf8_seq_len("\xed\xa0\x80", 3), 0);        /* surrogate */
+	CHECK_INT_EQ(utf8_seq_len("\xf4\x90\x80\x80", 4), 0);    /* above U+10FFFF */
+	CHECK_INT_EQ(utf8_seq_len("\x80", 1), 0);                /* lone continuation */
+	CHECK_INT_EQ(utf8_seq_len("\xe2\x28\xa1", 3), 0);        /* bad continuation */
+}
+
 TEST_MAIN(utf8_vectors, utf8_respects_length, utf8_every_two_byte_lead, utf8_length_counts_code_points,
-	  utf8_prefix_bytes_cuts_on_boundaries)
+	  utf8_prefix_bytes_cuts_on_boundaries, seq_len_per_sequence)
