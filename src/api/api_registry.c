@@ -715,6 +715,63 @@ static int rm_history(struct api_call *c)
 	return respond_wrapped(c, "history", arr);
 }
 
+/*
+ * cairn extension: POST registered-models/promote {name, version, alias, stage?,
+ * archive_previous?, expected_holder_version, user?, reason?} → {model_version,
+ * previous_holder_version}. The client has judged its gates against
+ * expected_holder_version ("" = no holder); the store moves the alias only if that is
+ * still the holder, else 409 RESOURCE_CONFLICT and nothing changes (docs/registry.md).
+ */
+static int rm_promote(struct api_call *c)
+{
+	struct store_promotion p;
+	memset(&p, 0, sizeof p);
+	const char *user = NULL, *reason = NULL;
+	int archive = 0, present = 0;
+	int rc = get_name_version(c, &p.name, &p.version);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "alias", 1, &p.alias, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "stage", 0, &p.stage, &c->err);
+	if (rc == 0)
+		rc = json_get_bool(c->msg, "archive_previous", 0, &archive, &present, &c->err);
+	if (rc == 0)
+		rc = api_get_str_or_empty(c->msg, "expected_holder_version", &p.expected_holder, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "user", 0, &user, &c->err);
+	if (rc == 0)
+		rc = json_get_str(c->msg, "reason", 0, &reason, &c->err);
+	if (rc != 0)
+		return rc;
+	if (p.stage && !*p.stage)
+		p.stage = NULL;
+	p.archive_previous = present && archive;
+	p.who.user = user && *user ? user : request_user(c);
+	p.who.reason = reason && *reason ? reason : "promoted via REST API";
+	const char *prev = "";
+	rc = store_promote_model_version(c->ctx->store, &p, c->arena, &prev, &c->err);
+	if (rc == CAIRN_ESTATE) {
+		/* Not MLflow's 400: the client must tell a lost race from a bad request. */
+		api_respond_error_named(c->res, 409, "RESOURCE_CONFLICT", c->err.msg);
+		return 0;
+	}
+	struct store_model_version v;
+	if (rc == 0)
+		rc = store_get_model_version(c->ctx->store, p.name, p.version, c->arena, &v, &c->err);
+	if (rc != 0)
+		return rc;
+	json_t *o = json_object();
+	json_t *mv = api_json_model_version(&v);
+	if (!o || !mv || json_object_set_new(o, "model_version", mv) != 0 ||
+	    json_object_set_new(o, "previous_holder_version", api_json_str(prev ? prev : "")) != 0) {
+		if (!o)
+			json_decref(mv);
+		json_decref(o);
+		o = NULL;
+	}
+	return api_respond_json_steal(c->res, o);
+}
+
 /* ------------------------------------------------------------------ model versions */
 
 static int mv_create(struct api_call *c)
@@ -854,6 +911,7 @@ static const struct api_endpoint registry_endpoints[] = {
 	{ "DELETE", "registered-models/alias", rm_alias_delete, API_BODY_SMALL, 0 },
 	{ "GET", "registered-models/alias", rm_alias_get, API_BODY_SMALL, 0 },
 	{ "GET", "registered-models/history", rm_history, API_BODY_SMALL, 0 },
+	{ "POST", "registered-models/promote", rm_promote, API_BODY_SMALL, 0 },
 	{ "POST", "model-versions/create", mv_create, API_BODY_SMALL, 0 },
 	{ "GET", "model-versions/get", mv_get, API_BODY_SMALL, 0 },
 	{ "PATCH", "model-versions/update", mv_update, API_BODY_SMALL, 0 },
@@ -873,6 +931,7 @@ static const struct api_endpoint registry_endpoints[] = {
 	p "registered-models/get-latest-versions", p "registered-models/get-latest-versions", \
 	p "registered-models/set-tag", p "registered-models/delete-tag", p "registered-models/alias", \
 	p "registered-models/alias", p "registered-models/alias", p "registered-models/history", \
+	p "registered-models/promote", \
 	p "model-versions/create", p "model-versions/get", p "model-versions/update", \
 	p "model-versions/delete", p "model-versions/search", p "model-versions/transition-stage", \
 	p "model-versions/get-download-uri", p "model-versions/set-tag", p "model-versions/delete-tag"

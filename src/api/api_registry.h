@@ -1,7 +1,8 @@
 /*
  * api_registry — private to the api module and its callers that wire routes: the model
  * registry's REST endpoints (spec §5.1) under /api/2.0/mlflow and /ajax-api/2.0/mlflow,
- * plus cairn's history extension (GET registered-models/history, docs/registry.md).
+ * plus cairn's extensions (GET registered-models/history, POST registered-models/promote;
+ * docs/registry.md).
  *
  * Routes are static data; each route's data pointer is the api_context, which must outlive
  * the server. The JSON encoders are shared with the CLI so that `--output json` prints the
@@ -12,8 +13,8 @@
 
 #include "api/api.h"
 
-/* Number of routes api_registry_routes produces (23 endpoints x 2 prefixes). */
-#define API_REGISTRY_NROUTES 46
+/* Number of routes api_registry_routes produces (24 endpoints x 2 prefixes). */
+#define API_REGISTRY_NROUTES 48
 
 /* Fill out[0..*n) with the registry routes. CAIRN_ETOOBIG (and *n = the number needed)
  * when cap is too small. */

@@ -1,8 +1,9 @@
 /*
  * `cairn models list|show|versions|history|alias|archive|delete|promote|promote-best`:
- * the model registry directly on the store (SQLite today; a REST store can sit behind the
- * same calls later). Promotion goes through src/promote: every gate is printed with its
- * verdict; exit 1 when a gate refuses or a concurrent promotion won.
+ * the model registry, directly on the store or through a server's REST API (both behind
+ * promote's struct registry_access; --tracking-uri picks). Promotion goes through
+ * src/promote: every gate is printed with its verdict; exit 1 when a gate refuses or a
+ * concurrent promotion won.
  */
 #include "cli/cli.h"
 #include "cli/cmd_models.h"
@@ -20,7 +21,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: cairn models <subcommand> [options]\n"
 		"\n"
-		"The model registry, directly on the store (no server needed).\n"
+		"The model registry, directly on the store (no server needed) or, with an http(s)\n"
+		"tracking URI, through a running cairn or MLflow-compatible server's REST API.\n"
 		"\n"
 		"Subcommands:\n"
 		"  list                       registered models (filter: name, tags.<key>)\n"
@@ -34,7 +36,11 @@ static void usage(FILE *out)
 		"  promote-best NAME --metric M  promote the version whose run is best on M\n"
 		"\n"
 		"Common options:\n"
-		"      --backend-store-uri URI  the store (default $" CLI_STORE_URI_ENV " or " CLI_DEFAULT_STORE_URI ")\n"
+		"      --tracking-uri URI       http(s)://HOST:PORT: work through that server's REST API\n"
+		"                               (default $MLFLOW_TRACKING_URI when it is http(s)://...);\n"
+		"                               any other URI is used as --backend-store-uri\n"
+		"      --backend-store-uri URI  the store, direct mode (default $" CLI_STORE_URI_ENV " or\n"
+		"                               " CLI_DEFAULT_STORE_URI ")\n"
 		"      --output FORMAT          table/text (default) or json (the REST API's shapes)\n"
 		"      --help                   show this help\n"
 		"\n"
@@ -51,7 +57,11 @@ static void usage(FILE *out)
 		"      --lower-is-better        promote-best: smallest value wins (losses)\n"
 		"\n"
 		"Exit codes: 0 ok, 1 a gate refused / not found / a concurrent promotion won,\n"
-		"2 usage or configuration error, 3 I/O error.\n"
+		"2 usage or configuration error, 3 I/O error (also: the server cannot be reached).\n"
+		"\n"
+		"Through a server, --user is sent as the HTTP Basic user name (unless\n"
+		"$MLFLOW_TRACKING_USERNAME or $MLFLOW_TRACKING_TOKEN is set); promotion records --user\n"
+		"and --reason exactly, other changes record the server's own reason.\n"
 		"\n"
 		"Examples:\n"
 		"  cairn models list --filter \"name LIKE 'churn%%'\"\n"
@@ -59,19 +69,21 @@ static void usage(FILE *out)
 		"  cairn models promote churn 3 --to production --policy policy.yaml\n"
 		"  cairn models promote-best churn --metric f1 --policy policy.yaml\n"
 		"  cairn models alias churn champion 3 --reason \"A/B winner\"\n"
-		"  cairn models history churn --output json\n");
+		"  cairn models history churn --output json\n"
+		"  cairn models promote churn 3 --policy policy.yaml --tracking-uri http://mlflow:5000\n"
+		"  MLFLOW_TRACKING_URI=http://localhost:5000 cairn models list\n");
 }
 
 enum {
 	OPT_STORE = 256, OPT_OUTPUT, OPT_HELP, OPT_FILTER, OPT_ORDER_BY, OPT_MAX, OPT_VERSION,
 	OPT_DELETE, OPT_REASON, OPT_USER, OPT_TO, OPT_POLICY, OPT_STAGE, OPT_NO_STAGE,
-	OPT_NO_ARCHIVE, OPT_METRIC, OPT_LOWER,
+	OPT_NO_ARCHIVE, OPT_METRIC, OPT_LOWER, OPT_TRACKING,
 };
 
 #define BIT(o) (1ull << ((o) - OPT_STORE))
 
 struct opts {
-	const char *uri, *filter, *version, *reason, *user, *to, *policy, *stage, *metric;
+	const char *uri, *tracking_uri, *filter, *version, *reason, *user, *to, *policy, *stage, *metric;
 	const char *order_by[16];
 	size_t norder;
 	long long max;
@@ -93,6 +105,7 @@ static int parse_opts(const char *cmd, const struct sub *sub, int argc, char **a
 {
 	static const struct option longopts[] = {
 		{ "backend-store-uri", required_argument, NULL, OPT_STORE },
+		{ "tracking-uri", required_argument, NULL, OPT_TRACKING },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "filter", required_argument, NULL, OPT_FILTER },
@@ -127,11 +140,12 @@ static int parse_opts(const char *cmd, const struct sub *sub, int argc, char **a
 			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		if (c == OPT_HELP)
 			return -1;
-		if (!(sub->allowed & BIT(c)) && c != OPT_STORE)
+		if (!(sub->allowed & BIT(c)) && c != OPT_STORE && c != OPT_TRACKING)
 			return cli_usage_error(cmd, "option '%s' does not apply to 'models %s'",
 					       argv[optind - 1], sub->name);
 		switch (c) {
 		case OPT_STORE: o->uri = optarg; break;
+		case OPT_TRACKING: o->tracking_uri = optarg; break;
 		case OPT_OUTPUT:
 			if ((rc = cli_parse_output(cmd, optarg, sub->outputs, &o->output)))
 				return rc;
@@ -169,6 +183,8 @@ static int parse_opts(const char *cmd, const struct sub *sub, int argc, char **a
 	}
 	if (o->npos < sub->min_pos)
 		return cli_usage_error(cmd, "missing argument (usage: cairn models %s)", sub->synopsis);
+	if (o->uri && o->tracking_uri)
+		return cli_usage_error(cmd, "--tracking-uri and --backend-store-uri exclude each other");
 	return 0;
 }
 
@@ -180,9 +196,42 @@ static const char *who_user(const struct opts *o)
 	return u && *u ? u : "unknown";
 }
 
-static struct store *open_store(const char *cmd, const struct opts *o, int read_only, int *code)
+static int is_http(const char *uri)
 {
-	return cli_store_open(cmd, o->uri, read_only, code);
+	return uri && (strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0);
+}
+
+/*
+ * REST or direct: --tracking-uri http(s)://... → REST; another --tracking-uri is a store
+ * URI; --backend-store-uri → direct; else $MLFLOW_TRACKING_URI when it is http(s)://...;
+ * else the default store. 0, or an exit code in *code with the error printed.
+ */
+static int open_access(const char *cmd, const struct opts *o, int read_only,
+		       struct registry_access *ra, int *code)
+{
+	const char *rest = NULL, *store_uri = o->uri;
+	if (o->tracking_uri) {
+		if (is_http(o->tracking_uri))
+			rest = o->tracking_uri;
+		else
+			store_uri = o->tracking_uri;
+	} else if (!o->uri && is_http(getenv("MLFLOW_TRACKING_URI"))) {
+		rest = getenv("MLFLOW_TRACKING_URI");
+	}
+	if (rest) {
+		struct cairn_error err = {0};
+		if (promote_access_rest_open(rest, who_user(o), ra, &err) != 0) {
+			*code = cli_report_env_error(cmd, &err);
+			return -1;
+		}
+		*code = CLI_EXIT_OK;
+		return 0;
+	}
+	struct store *s = cli_store_open(cmd, store_uri, read_only, code);
+	if (!s)
+		return -1;
+	promote_access_local(ra, s, 1);
+	return 0;
 }
 
 static int oom(const char *cmd)
@@ -212,8 +261,8 @@ static const char *aliases_text(struct arena *a, const char *const *names, size_
 static int sub_list(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 1, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 1, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
@@ -221,7 +270,7 @@ static int sub_list(const char *cmd, struct opts *o)
 	struct store_registry_query q = { .filter = o->filter, .order_by = o->order_by,
 					  .norder_by = o->norder, .max_results = o->max };
 	struct store_registered_model_page page;
-	int ret = store_search_registered_models(s, &q, &a, &page, &err);
+	int ret = s->search_registered_models(s->ctx, &q, &a, &page, &err);
 	if (ret != 0) {
 		code = cli_report_error(cmd, &err);
 		goto out;
@@ -272,7 +321,7 @@ static int sub_list(const char *cmd, struct opts *o)
 	code = CLI_EXIT_OK;
 out:
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
@@ -286,14 +335,14 @@ static void print_version_line(struct arena *a, const struct store_model_version
 static int sub_show(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 1, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 1, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
 	struct cairn_error err = {0};
 	struct store_registered_model m;
-	if (store_get_registered_model(s, o->pos[0], &a, &m, &err) != 0) {
+	if (s->get_registered_model(s->ctx, o->pos[0], &a, &m, &err) != 0) {
 		code = cli_report_error(cmd, &err);
 		goto out;
 	}
@@ -318,16 +367,16 @@ static int sub_show(const char *cmd, struct opts *o)
 	code = CLI_EXIT_OK;
 out:
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
 /* Every live version of one model, ascending. */
-static int all_versions(struct store *s, const char *name, struct arena *a,
+static int all_versions(const struct registry_access *s, const char *name, struct arena *a,
 			struct store_model_version_page *page, struct cairn_error *err)
 {
 	struct store_registered_model m;
-	int ret = store_get_registered_model(s, name, a, &m, err);
+	int ret = s->get_registered_model(s->ctx, name, a, &m, err);
 	if (ret != 0)
 		return ret;
 	const char *filter = !strchr(name, '\'') ? arena_printf(a, "name = '%s'", name)
@@ -337,14 +386,14 @@ static int all_versions(struct store *s, const char *name, struct arena *a,
 	const char *order[] = { "version_number ASC" };
 	struct store_registry_query q = { .filter = filter, .order_by = order, .norder_by = 1,
 					  .max_results = STORE_MODEL_VERSIONS_MAX_RESULTS };
-	return store_search_model_versions(s, &q, a, page, err);
+	return s->search_model_versions(s->ctx, &q, a, page, err);
 }
 
 static int sub_versions(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 1, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 1, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
@@ -386,22 +435,22 @@ static int sub_versions(const char *cmd, struct opts *o)
 	code = CLI_EXIT_OK;
 out:
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
 static int sub_history(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 1, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 1, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
 	struct cairn_error err = {0};
 	struct store_registry_event *ev;
 	size_t n;
-	if (store_list_registry_history(s, o->pos[0], o->version, &a, &ev, &n, &err) != 0) {
+	if (s->list_history(s->ctx, o->pos[0], o->version, &a, &ev, &n, &err) != 0) {
 		code = cli_report_error(cmd, &err);
 		goto out;
 	}
@@ -439,7 +488,7 @@ static int sub_history(const char *cmd, struct opts *o)
 	code = CLI_EXIT_OK;
 out:
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
@@ -451,8 +500,8 @@ static int sub_alias(const char *cmd, struct opts *o)
 		return cli_usage_error(cmd, "--delete takes no VERSION (usage: cairn models alias NAME ALIAS --delete)");
 	int code;
 	int writes = o->del || o->npos == 3;
-	struct store *s = open_store(cmd, o, !writes, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, !writes, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
@@ -460,16 +509,16 @@ static int sub_alias(const char *cmd, struct opts *o)
 	struct store_actor who = { who_user(o), o->reason };
 	int ret;
 	if (o->del) {
-		ret = store_delete_registered_model_alias(s, o->pos[0], o->pos[1], &who, &err);
+		ret = s->delete_alias(s->ctx, o->pos[0], o->pos[1], &who, &err);
 		if (ret == 0)
 			printf("deleted alias '%s' of model '%s'\n", o->pos[1], o->pos[0]);
 	} else if (o->npos == 3) {
-		ret = store_set_registered_model_alias(s, o->pos[0], o->pos[1], o->pos[2], &who, &err);
+		ret = s->set_alias(s->ctx, o->pos[0], o->pos[1], o->pos[2], &who, &err);
 		if (ret == 0)
 			printf("alias '%s' of model '%s' -> version %s\n", o->pos[1], o->pos[0], o->pos[2]);
 	} else {
 		struct store_model_version v;
-		ret = store_get_model_version_by_alias(s, o->pos[0], o->pos[1], &a, &v, &err);
+		ret = s->get_model_version_by_alias(s->ctx, o->pos[0], o->pos[1], &a, &v, &err);
 		if (ret == CAIRN_EINVAL && store_validate_alias(o->pos[1], NULL) == 0) {
 			/* The store answers MLflow's INVALID_PARAMETER_VALUE; for a person it is a miss. */
 			err.code = CAIRN_ENOENT;
@@ -480,51 +529,51 @@ static int sub_alias(const char *cmd, struct opts *o)
 	}
 	code = ret == 0 ? CLI_EXIT_OK : cli_report_error(cmd, &err);
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
 static int sub_archive(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 0, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 0, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
 	struct cairn_error err = {0};
 	struct store_actor who = { who_user(o), o->reason };
 	struct store_model_version v;
-	int ret = store_transition_model_version_stage(s, o->pos[0], o->pos[1], "Archived", 0, &who, &a,
+	int ret = s->transition_stage(s->ctx, o->pos[0], o->pos[1], "Archived", 0, &who, &a,
 						       &v, &err);
 	if (ret == 0)
 		printf("model '%s' version %s is now Archived\n", o->pos[0], v.version);
 	code = ret == 0 ? CLI_EXIT_OK : cli_report_error(cmd, &err);
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
 static int sub_delete(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 0, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 0, &ra, &code) != 0)
 		return code;
 	struct cairn_error err = {0};
 	struct store_actor who = { who_user(o), o->reason };
 	int ret;
 	if (o->npos == 2) {
-		ret = store_delete_model_version(s, o->pos[0], o->pos[1], &who, &err);
+		ret = s->delete_model_version(s->ctx, o->pos[0], o->pos[1], &who, &err);
 		if (ret == 0)
 			printf("deleted version %s of model '%s'\n", o->pos[1], o->pos[0]);
 	} else {
-		ret = store_delete_registered_model(s, o->pos[0], &err);
+		ret = s->delete_registered_model(s->ctx, o->pos[0], &err);
 		if (ret == 0)
 			printf("deleted model '%s' with all its versions\n", o->pos[0]);
 	}
 	code = ret == 0 ? CLI_EXIT_OK : cli_report_error(cmd, &err);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
@@ -544,7 +593,7 @@ static int print_report_json(const struct promote_report *r, const char *stage, 
 	return cli_json_print(o, stdout) == 0 ? 0 : CAIRN_EIO;
 }
 
-static int do_promote(const char *cmd, struct opts *o, struct store *s, struct arena *a,
+static int do_promote(const char *cmd, struct opts *o, const struct registry_access *s, struct arena *a,
 		      const char *name, const char *version)
 {
 	struct cairn_error err = {0};
@@ -581,7 +630,7 @@ static int do_promote(const char *cmd, struct opts *o, struct store *s, struct a
 							 : "promoted without a policy") },
 	};
 	struct promote_report rep;
-	int ret = promote_version(s, &req, a, &rep, &err);
+	int ret = promote_version_via(s, &req, a, &rep, &err);
 	if (ret != 0 && ret != CAIRN_ESTATE)
 		return cli_report_error(cmd, &err);
 	int refused = ret == 0 && !rep.passed;
@@ -623,14 +672,14 @@ static int do_promote(const char *cmd, struct opts *o, struct store *s, struct a
 static int sub_promote(const char *cmd, struct opts *o)
 {
 	int code;
-	struct store *s = open_store(cmd, o, 0, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 0, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
 	code = do_promote(cmd, o, s, &a, o->pos[0], o->pos[1]);
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 
@@ -639,15 +688,15 @@ static int sub_promote_best(const char *cmd, struct opts *o)
 	if (!o->metric || !*o->metric)
 		return cli_usage_error(cmd, "promote-best needs --metric METRIC");
 	int code;
-	struct store *s = open_store(cmd, o, 0, &code);
-	if (!s)
+	struct registry_access ra, *s = &ra;
+	if (open_access(cmd, o, 0, &ra, &code) != 0)
 		return code;
 	struct arena a;
 	arena_init(&a, 0);
 	struct cairn_error err = {0};
 	const char *version;
 	double value;
-	if (promote_pick_best(s, o->pos[0], o->metric, o->lower, &a, &version, &value, &err) != 0) {
+	if (promote_pick_best_via(s, o->pos[0], o->metric, o->lower, &a, &version, &value, &err) != 0) {
 		code = cli_report_error(cmd, &err);
 		goto out;
 	}
@@ -657,7 +706,7 @@ static int sub_promote_best(const char *cmd, struct opts *o)
 	code = do_promote(cmd, o, s, &a, o->pos[0], version);
 out:
 	arena_release(&a);
-	store_close(s);
+	promote_access_close(s);
 	return code;
 }
 

@@ -150,4 +150,95 @@ int promote_pick_best(struct store *s, const char *name, const char *metric, int
  * → Production (case-insensitive); else NULL. */
 const char *promote_default_stage(const char *alias);
 
+/* ------------------------------------------------------------------ registry access
+ *
+ * What the CLI and the gates need from a registry, behind function pointers, so that the
+ * same commands run directly on the store (promote_access_local) or against a running
+ * cairn or MLflow-compatible server over REST (promote_access_rest_open). Both fill the
+ * store's structs in the caller's arena and return 0 or a CAIRN_E* code with `err` filled
+ * exactly as the store does (a REST error_code maps back: RESOURCE_DOES_NOT_EXIST →
+ * CAIRN_ENOENT, RESOURCE_ALREADY_EXISTS → CAIRN_EEXIST, INVALID_PARAMETER_VALUE →
+ * CAIRN_EINVAL, RESOURCE_CONFLICT → CAIRN_ESTATE, NOT_IMPLEMENTED / ENDPOINT_NOT_FOUND →
+ * CAIRN_EUNSUPPORTED, TEMPORARILY_UNAVAILABLE → CAIRN_EBUSY, anything else and every
+ * network failure → CAIRN_EIO naming the URL).
+ */
+struct registry_access {
+	void *ctx;
+	const char *where;          /* the store URI or server URL, for messages */
+	int (*get_registered_model)(void *ctx, const char *name, struct arena *a,
+				    struct store_registered_model *out, struct cairn_error *err);
+	int (*search_registered_models)(void *ctx, const struct store_registry_query *q,
+					struct arena *a, struct store_registered_model_page *out,
+					struct cairn_error *err);
+	int (*search_model_versions)(void *ctx, const struct store_registry_query *q, struct arena *a,
+				     struct store_model_version_page *out, struct cairn_error *err);
+	int (*get_model_version)(void *ctx, const char *name, const char *version, struct arena *a,
+				 struct store_model_version *out, struct cairn_error *err);
+	/* A missing alias is CAIRN_EINVAL, as in the store. */
+	int (*get_model_version_by_alias)(void *ctx, const char *name, const char *alias,
+					  struct arena *a, struct store_model_version *out,
+					  struct cairn_error *err);
+	int (*set_alias)(void *ctx, const char *name, const char *alias, const char *version,
+			 const struct store_actor *who, struct cairn_error *err);
+	int (*delete_alias)(void *ctx, const char *name, const char *alias,
+			    const struct store_actor *who, struct cairn_error *err);
+	int (*transition_stage)(void *ctx, const char *name, const char *version, const char *stage,
+				int archive_existing, const struct store_actor *who, struct arena *a,
+				struct store_model_version *out, struct cairn_error *err);
+	int (*delete_registered_model)(void *ctx, const char *name, struct cairn_error *err);
+	int (*delete_model_version)(void *ctx, const char *name, const char *version,
+				    const struct store_actor *who, struct cairn_error *err);
+	int (*list_history)(void *ctx, const char *name, const char *version, struct arena *a,
+			    struct store_registry_event **out, size_t *n, struct cairn_error *err);
+	/* A run's latest metrics and its tags (what the gates read). */
+	int (*get_run)(void *ctx, const char *run_id, struct arena *a, struct store_run *out,
+		       struct cairn_error *err);
+	/* store_promote_model_version: one atomic step with compare-and-swap on the holder. */
+	int (*promote)(void *ctx, const struct store_promotion *p, struct arena *a,
+		       const char **previous_holder, struct cairn_error *err);
+	/* store_get_latest_versions (stages NULL/0 = all four). */
+	int (*get_latest_versions)(void *ctx, const char *name, const char *const *stages,
+				   size_t nstages, struct arena *a, struct store_model_version **out,
+				   size_t *n, struct cairn_error *err);
+	void (*close)(void *ctx);
+};
+
+/* Wrap an open store. With `owns`, promote_access_close closes it. Never fails. */
+void promote_access_local(struct registry_access *out, struct store *s, int owns);
+/* A REST client for the server at `url` (http:// or https://, path prefix allowed). `user`
+ * (may be NULL) is sent as the Basic-auth user name so that the server's history names
+ * who made a change, unless $MLFLOW_TRACKING_USERNAME / $MLFLOW_TRACKING_PASSWORD or
+ * $MLFLOW_TRACKING_TOKEN are set, which then win. Nothing is sent until the first call;
+ * each call times out after 30 s. CAIRN_EINVAL for a malformed URL, CAIRN_ENOMEM. */
+int promote_access_rest_open(const char *url, const char *user, struct registry_access *out,
+			     struct cairn_error *err);
+/* Release what either constructor made; safe on a zeroed struct. */
+void promote_access_close(struct registry_access *ra);
+
+/* The REST client's parsers of MLflow's JSON (spec §2.4), exposed for tests: every string
+ * copied into `a`; a missing required field or a wrong type is CAIRN_EINVAL naming it. */
+int promote_rest_parse_model_version(json_t *v, struct arena *a, struct store_model_version *out,
+				     struct cairn_error *err);
+int promote_rest_parse_registered_model(json_t *v, struct arena *a,
+					struct store_registered_model *out, struct cairn_error *err);
+int promote_rest_parse_event(json_t *v, struct arena *a, struct store_registry_event *out,
+			     struct cairn_error *err);
+int promote_rest_parse_run(json_t *v, struct arena *a, struct store_run *out,
+			   struct cairn_error *err);
+/* MLflow error_code name → CAIRN_E* (the reverse of api_error_code_name). */
+int promote_rest_error_code(const char *error_code);
+
+/* promote_evaluate, promote_version, promote_resolve_uri and promote_pick_best through an
+ * access (the store variants above are these on promote_access_local). */
+int promote_evaluate_via(const struct registry_access *ra, const char *name, const char *version,
+			 const char *alias, const struct promote_policy *policy, struct arena *a,
+			 struct promote_report *out, struct cairn_error *err);
+int promote_version_via(const struct registry_access *ra, const struct promote_request *r,
+			struct arena *a, struct promote_report *report, struct cairn_error *err);
+int promote_resolve_uri_via(const struct registry_access *ra, const char *uri, struct arena *a,
+			    struct promote_resolved *out, struct cairn_error *err);
+int promote_pick_best_via(const struct registry_access *ra, const char *name, const char *metric,
+			  int lower_is_better, struct arena *a, const char **version, double *value,
+			  struct cairn_error *err);
+
 #endif

@@ -1,8 +1,10 @@
 /*
  * Gate evaluation and promotion. Gates read the latest metric values of the candidate's
  * source run (and of the current alias holder's), and the candidate's tags (falling back to
- * its run's tags). The decision is then applied by store_promote_model_version, whose
- * compare-and-swap on the holder makes a check-then-act race impossible.
+ * its run's tags). The decision is then applied by store_promote_model_version (directly, or
+ * on the server through POST registered-models/promote), whose compare-and-swap on the
+ * holder makes a check-then-act race impossible. Everything reads through a
+ * struct registry_access, so the gates judge the same way with and without a server.
  */
 #include "promote/promote.h"
 
@@ -41,7 +43,7 @@ static const char *find_tag(const struct store_tag *tags, size_t n, const char *
 }
 
 /* The source run of a version, or NULL (with *why) when it has none or it is gone. */
-static int load_run(struct store *s, const struct store_model_version *mv, struct arena *a,
+static int load_run(const struct registry_access *ra, const struct store_model_version *mv, struct arena *a,
 		    struct store_run **out, const char **why, struct cairn_error *err)
 {
 	*out = NULL;
@@ -54,7 +56,7 @@ static int load_run(struct store *s, const struct store_model_version *mv, struc
 	if (!r)
 		return cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
 	struct cairn_error e = {0};
-	int ret = store_get_run(s, mv->run_id, a, r, &e);
+	int ret = ra->get_run(ra->ctx, mv->run_id, a, r, &e);
 	if (ret == CAIRN_ENOENT) {
 		*why = arena_printf(a, "source run %s of version %s not found", mv->run_id, mv->version);
 		return *why ? 0 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
@@ -89,9 +91,9 @@ static int add_result(struct arena *a, struct promote_report *rep, size_t *cap, 
 	return 0;
 }
 
-int promote_evaluate(struct store *s, const char *name, const char *version, const char *alias,
-		     const struct promote_policy *policy, struct arena *a,
-		     struct promote_report *out, struct cairn_error *err)
+int promote_evaluate_via(const struct registry_access *ra, const char *name, const char *version,
+			 const char *alias, const struct promote_policy *policy, struct arena *a,
+			 struct promote_report *out, struct cairn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	out->name = name;
@@ -103,13 +105,13 @@ int promote_evaluate(struct store *s, const char *name, const char *version, con
 	if (ret != 0)
 		return ret;
 	struct store_model_version mv, holder;
-	ret = store_get_model_version(s, name, version, a, &mv, err);
+	ret = ra->get_model_version(ra->ctx, name, version, a, &mv, err);
 	if (ret != 0)
 		return ret;
 	out->version = mv.version;  /* canonical ("007" → "7") */
 	struct cairn_error e = {0};
 	int has_holder = 0;
-	ret = store_get_model_version_by_alias(s, name, alias, a, &holder, &e);
+	ret = ra->get_model_version_by_alias(ra->ctx, name, alias, a, &holder, &e);
 	if (ret == 0) {
 		has_holder = 1;
 		out->current_holder = holder.version;
@@ -126,7 +128,7 @@ int promote_evaluate(struct store *s, const char *name, const char *version, con
 	struct store_run *run = NULL, *hrun = NULL;
 	const char *why = NULL, *hwhy = NULL;
 	if (policy->nmetrics || policy->nbetter || policy->nrequired_tags) {
-		ret = load_run(s, &mv, a, &run, &why, err);
+		ret = load_run(ra, &mv, a, &run, &why, err);
 		if (ret != 0)
 			return ret;
 	}
@@ -153,7 +155,7 @@ int promote_evaluate(struct store *s, const char *name, const char *version, con
 			return ret;
 	}
 	if (policy->nbetter && has_holder && !out->already) {
-		ret = load_run(s, &holder, a, &hrun, &hwhy, err);
+		ret = load_run(ra, &holder, a, &hrun, &hwhy, err);
 		if (ret != 0)
 			return ret;
 	}
@@ -225,10 +227,10 @@ const char *promote_default_stage(const char *alias)
 	return NULL;
 }
 
-int promote_version(struct store *s, const struct promote_request *r, struct arena *a,
-		    struct promote_report *report, struct cairn_error *err)
+int promote_version_via(const struct registry_access *ra, const struct promote_request *r,
+			struct arena *a, struct promote_report *report, struct cairn_error *err)
 {
-	int ret = promote_evaluate(s, r->name, r->version, r->alias, r->policy, a, report, err);
+	int ret = promote_evaluate_via(ra, r->name, r->version, r->alias, r->policy, a, report, err);
 	if (ret != 0 || !report->passed)
 		return ret;
 	struct store_promotion p = {
@@ -241,18 +243,19 @@ int promote_version(struct store *s, const struct promote_request *r, struct are
 		.who = r->who,
 	};
 	const char *prev = NULL;
-	ret = store_promote_model_version(s, &p, a, &prev, err);
+	ret = ra->promote(ra->ctx, &p, a, &prev, err);
 	if (ret == 0)
 		report->promoted = !report->already;
 	return ret;
 }
 
-int promote_pick_best(struct store *s, const char *name, const char *metric, int lower_is_better,
-		      struct arena *a, const char **version, double *value, struct cairn_error *err)
+int promote_pick_best_via(const struct registry_access *ra, const char *name, const char *metric,
+			  int lower_is_better, struct arena *a, const char **version, double *value,
+			  struct cairn_error *err)
 {
 	*version = NULL;
 	struct store_registered_model rm;
-	int ret = store_get_registered_model(s, name, a, &rm, err);
+	int ret = ra->get_registered_model(ra->ctx, name, a, &rm, err);
 	if (ret != 0)
 		return ret;
 	/* The filter grammar has no escapes: quote with whichever quote the name lacks. */
@@ -272,7 +275,7 @@ int promote_pick_best(struct store *s, const char *name, const char *metric, int
 	q.norder_by = 1;
 	q.max_results = STORE_MODEL_VERSIONS_MAX_RESULTS;
 	struct store_model_version_page page;
-	ret = store_search_model_versions(s, &q, a, &page, err);
+	ret = ra->search_model_versions(ra->ctx, &q, a, &page, err);
 	if (ret != 0)
 		return ret;
 	const struct store_model_version *best = NULL;
@@ -281,7 +284,7 @@ int promote_pick_best(struct store *s, const char *name, const char *metric, int
 		const struct store_model_version *mv = &page.versions[i];
 		struct store_run *run;
 		const char *why;
-		ret = load_run(s, mv, a, &run, &why, err);
+		ret = load_run(ra, mv, a, &run, &why, err);
 		if (ret != 0)
 			return ret;
 		const struct store_metric *m = find_metric(run, metric);
@@ -300,4 +303,31 @@ int promote_pick_best(struct store *s, const char *name, const char *metric, int
 	*version = best->version;
 	*value = best_v;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ store variants */
+
+int promote_evaluate(struct store *s, const char *name, const char *version, const char *alias,
+		     const struct promote_policy *policy, struct arena *a,
+		     struct promote_report *out, struct cairn_error *err)
+{
+	struct registry_access ra;
+	promote_access_local(&ra, s, 0);
+	return promote_evaluate_via(&ra, name, version, alias, policy, a, out, err);
+}
+
+int promote_version(struct store *s, const struct promote_request *r, struct arena *a,
+		    struct promote_report *report, struct cairn_error *err)
+{
+	struct registry_access ra;
+	promote_access_local(&ra, s, 0);
+	return promote_version_via(&ra, r, a, report, err);
+}
+
+int promote_pick_best(struct store *s, const char *name, const char *metric, int lower_is_better,
+		      struct arena *a, const char **version, double *value, struct cairn_error *err)
+{
+	struct registry_access ra;
+	promote_access_local(&ra, s, 0);
+	return promote_pick_best_via(&ra, name, metric, lower_is_better, a, version, value, err);
 }

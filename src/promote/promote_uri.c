@@ -102,8 +102,8 @@ static int fill_from_version(struct arena *a, const struct store_model_version *
 	return 0;
 }
 
-int promote_resolve_uri(struct store *s, const char *uri, struct arena *a,
-			struct promote_resolved *out, struct cairn_error *err)
+int promote_resolve_uri_via(const struct registry_access *ra, const char *uri, struct arena *a,
+			    struct promote_resolved *out, struct cairn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	struct promote_model_uri u;
@@ -115,7 +115,7 @@ int promote_resolve_uri(struct store *s, const char *uri, struct arena *a,
 	switch (u.kind) {
 	case PROMOTE_URI_RUNS: {
 		struct store_run run;
-		ret = store_get_run(s, u.run_id, a, &run, err);
+		ret = ra->get_run(ra->ctx, u.run_id, a, &run, err);
 		if (ret != 0)
 			return ret;
 		out->run_id = run.info.run_id;
@@ -127,13 +127,13 @@ int promote_resolve_uri(struct store *s, const char *uri, struct arena *a,
 		return out->artifact_uri ? 0 : cairn_error_set(err, CAIRN_ENOMEM, "out of memory");
 	}
 	case PROMOTE_URI_VERSION:
-		ret = store_get_model_version(s, u.name, u.version, a, &mv, err);
+		ret = ra->get_model_version(ra->ctx, u.name, u.version, a, &mv, err);
 		return ret != 0 ? ret : fill_from_version(a, &mv, out, err);
 	case PROMOTE_URI_ALIAS:
 		ret = store_validate_alias(u.alias, err);
 		if (ret != 0)
 			return ret;
-		ret = store_get_model_version_by_alias(s, u.name, u.alias, a, &mv, err);
+		ret = ra->get_model_version_by_alias(ra->ctx, u.name, u.alias, a, &mv, err);
 		if (ret == CAIRN_EINVAL)  /* the store's MLflow-compatible code for "no such alias" */
 			return cairn_error_set(err, CAIRN_ENOENT, "model '%s' has no alias '%s' (%s)",
 					       u.name, u.alias, uri);
@@ -141,8 +141,8 @@ int promote_resolve_uri(struct store *s, const char *uri, struct arena *a,
 	case PROMOTE_URI_STAGE:
 	case PROMOTE_URI_LATEST: {
 		const char *stage = store_stage_name(u.stage);
-		ret = store_get_latest_versions(s, u.name, u.kind == PROMOTE_URI_STAGE ? &stage : NULL,
-						u.kind == PROMOTE_URI_STAGE ? 1 : 0, a, &vs, &n, err);
+		ret = ra->get_latest_versions(ra->ctx, u.name, u.kind == PROMOTE_URI_STAGE ? &stage : NULL,
+					      u.kind == PROMOTE_URI_STAGE ? 1 : 0, a, &vs, &n, err);
 		if (ret != 0)
 			return ret;
 		const struct store_model_version *best = NULL;
@@ -160,4 +160,12 @@ int promote_resolve_uri(struct store *s, const char *uri, struct arena *a,
 	default:
 		return cairn_error_set(err, CAIRN_EINTERNAL, "unhandled model URI kind");
 	}
+}
+
+int promote_resolve_uri(struct store *s, const char *uri, struct arena *a,
+			struct promote_resolved *out, struct cairn_error *err)
+{
+	struct registry_access ra;
+	promote_access_local(&ra, s, 0);
+	return promote_resolve_uri_via(&ra, uri, a, out, err);
 }
