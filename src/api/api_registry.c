@@ -194,39 +194,6 @@ static const unsigned char jw_plain[256] = {
 	/* 0x80..0xFF: checked as UTF-8 sequences */
 };
 
-/* Length of the well-formed UTF-8 sequence at s (NUL-terminated), 0 if ill-formed: the
- * table of api_common.c's utf8_seq_len, which decides what api_json_str replaces. Bytes
- * are checked in order, so a NUL stops the check before the end of the string is passed. */
-static size_t jw_utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* One pass: api_json_str's repair (each byte that starts no well-formed sequence becomes
  * U+FFFD, sequence by sequence, which leaves a valid string as it is) and jansson's
  * escaping together. */
@@ -242,7 +209,10 @@ static void jw_str(struct jw *w, const char *str)
 		unsigned char c = s[i];
 		if (c == 0)
 			break;
-		size_t l = c >= 0x80 ? jw_utf8_len(s + i) : 0;
+		/* The string is NUL-terminated and utf8_seq_len checks bytes in order, stopping at
+		 * the first that is not a continuation byte (a NUL never is), so passing 4 as the
+		 * length never reads past the terminator. */
+		size_t l = c >= 0x80 ? utf8_seq_len((const char *)s + i, 4) : 0;
 		if (l > 0) {
 			i += l;
 			continue;
