@@ -119,6 +119,9 @@ int buf_append_str(struct buf *b, const char *s);
 int buf_append_char(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) CAIRN_PRINTF(2, 3);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Make room for `extra` more bytes (plus the terminator) in one allocation, so that a
+ * writer that knows its size roughly does not grow by doubling. ETOOBIG beyond the cap. */
+int buf_reserve(struct buf *b, size_t extra);
 void buf_reset(struct buf *b);      /* len = 0, keeps memory */
 void buf_release(struct buf *b);    /* frees memory, keeps the cap */
 /* Hand the data to the caller (who frees it with cairn_free); the buffer becomes empty. */

@@ -20,7 +20,7 @@ void buf_init(struct buf *b, size_t cap)
 }
 
 /* Make room for `extra` more bytes plus the terminator. */
-static int buf_reserve(struct buf *b, size_t extra)
+int buf_reserve(struct buf *b, size_t extra)
 {
 	size_t cap = buf_cap(b);
 	if (extra > cap || b->len > cap - extra)
