@@ -1053,6 +1053,56 @@ TEST(get_query_param_encoding)
 	CHECK_INT_EQ(tu_server_stop(&s), 0);
 }
 
+/* The UI's bulk history (ajax-api only, spec §3.5): runs sorted by id, each run's points in
+ * (timestamp, step, value) order, run_id on every point, a cap on the total, errors. */
+TEST(ajax_history_bulk)
+{
+	struct tu_server s;
+	tu_server_start(&s, NULL, NULL);
+	char a[64], b[64];
+	it_create_run(&s, "0", "a", a);
+	it_create_run(&s, "0", "b", b);
+	for (int i = 0; i < 6; i++) {
+		it_log_metric(&s, a, "loss", 1.0 / (i + 1), 2000 - i, i);  /* timestamps descend */
+		it_log_metric(&s, b, "loss", 2.0 / (i + 1), 3000 + i, i);
+	}
+	const char *first = strcmp(a, b) < 0 ? a : b, *second = first == a ? b : a;
+	json_t *r = it_get(&s, 200, AJAX "/metrics/get-history-bulk?run_id=%s&run_id=%s&run_id=%s"
+			   "&metric_key=loss", second, first, second);
+	json_t *m = json_object_get(r, "metrics");
+	CHECK_INT_EQ(json_array_size(m), 12);  /* the repeated run id counts once */
+	size_t i;
+	json_t *p;
+	long long prev_ts = -1;
+	json_array_foreach(m, i, p) {
+		const char *rid = json_string_value(json_object_get(p, "run_id"));
+		CHECK_STR_EQ(rid, i < 6 ? first : second);
+		CHECK_STR_EQ(json_string_value(json_object_get(p, "key")), "loss");
+		long long ts = json_integer_value(json_object_get(p, "timestamp"));
+		if (i != 6)
+			CHECK(ts > prev_ts);  /* ascending timestamps within each run */
+		prev_ts = ts;
+	}
+	json_decref(r);
+	r = it_get(&s, 200, AJAX "/metrics/get-history-bulk?run_id=%s&run_id=%s&metric_key=loss"
+		   "&max_results=8", a, b);
+	CHECK_INT_EQ(json_array_size(json_object_get(r, "metrics")), 8);
+	json_decref(r);
+	/* An unknown metric key is an empty answer, {}. */
+	r = it_get(&s, 200, AJAX "/metrics/get-history-bulk?run_id=%s&metric_key=nope", a);
+	CHECK(json_object_get(r, "metrics") == NULL);
+	json_decref(r);
+	tu_expect_error(&s, "GET", AJAX "/metrics/get-history-bulk?metric_key=loss", NULL, 400,
+			"INVALID_PARAMETER_VALUE");
+	char path[256];
+	snprintf(path, sizeof path, AJAX "/metrics/get-history-bulk?run_id=%s", a);
+	tu_expect_error(&s, "GET", path, NULL, 400, "INVALID_PARAMETER_VALUE");
+	/* Only the UI's prefix serves it, as in MLflow. */
+	snprintf(path, sizeof path, API "/metrics/get-history-bulk?run_id=%s&metric_key=loss", a);
+	tu_expect_error(&s, "GET", path, NULL, 404, "ENDPOINT_NOT_FOUND");
+	CHECK_INT_EQ(tu_server_stop(&s), 0);
+}
+
 TEST_MAIN(set_experiment_flow, default_experiment_exists, create_experiment_with_tags_and_location,
 	  create_experiment_bad_artifact_location, duplicate_experiment_name_even_deleted,
 	  experiment_name_limits, experiment_rename, experiment_delete_restore_cascades_to_runs,
@@ -1064,4 +1114,4 @@ TEST_MAIN(set_experiment_flow, default_experiment_exists, create_experiment_with
 	  log_batch_all_kinds, log_batch_limits, log_batch_is_atomic, log_batch_run_id_rules,
 	  log_inputs_datasets, log_model_history_tag, end_run_and_resume, get_run_variants,
 	  delete_restore_run_and_writes_to_deleted, get_history_paging_follows_tokens,
-	  history_bulk_interval, ajax_api_prefix, get_query_param_encoding)
+	  history_bulk_interval, ajax_history_bulk, ajax_api_prefix, get_query_param_encoding)
