@@ -173,6 +173,18 @@ size_t sq_truncated_len(const char *value, size_t max_chars);
 int sq_set_run_tag(struct sq_conn *c, int64_t run_key, const char *key, const char *value,
 		   struct cairn_error *err);
 /* Check max_results of a search against [1, max]; 0 means `def`. */
+/* What every search begins with, parsed for `entity`: max_results within [1, cap]
+ * (`def` when 0), the page token's offset, the filter and the order_by clauses. */
+struct sq_search {
+	int64_t max;
+	int64_t offset;
+	struct filter f;
+	struct filter_order *ord;
+	size_t nord;
+};
+int sq_search_parse(enum filter_entity entity, int64_t max_results, int64_t def, int64_t cap,
+		    const char *page_token, const char *filter, const char *const *order_by,
+		    size_t norder_by, struct arena *a, struct sq_search *out, struct cairn_error *err);
 int sq_check_max_results(int64_t max_results, int64_t def, int64_t max, int64_t *out,
 			 struct cairn_error *err);
 

@@ -1002,21 +1002,17 @@ int store_search_registered_models(struct store *s, const struct store_registry_
 				   struct cairn_error *err)
 {
 	memset(out, 0, sizeof *out);
-	int64_t max, offset;
-	int ret = sq_check_max_results(q->max_results, STORE_REGISTERED_MODELS_DEFAULT_MAX_RESULTS,
-				       STORE_REGISTERED_MODELS_MAX_RESULTS, &max, err);
-	if (ret == 0)
-		ret = filter_page_token_decode(q->page_token, &offset, err);
-	struct filter f;
-	if (ret == 0)
-		ret = filter_parse(FILTER_REGISTERED_MODELS, q->filter ? q->filter : "", a, &f, err);
-	struct filter_order *ord = NULL;
-	size_t nord = 0;
-	if (ret == 0 && q->norder_by > 0)
-		ret = filter_parse_order(FILTER_REGISTERED_MODELS, q->order_by, q->norder_by, a, &ord,
-					 &nord, err);
+	struct sq_search sp;
+	int ret = sq_search_parse(FILTER_REGISTERED_MODELS, q->max_results,
+				  STORE_REGISTERED_MODELS_DEFAULT_MAX_RESULTS,
+				  STORE_REGISTERED_MODELS_MAX_RESULTS, q->page_token, q->filter, q->order_by,
+				  q->norder_by, a, &sp, err);
 	if (ret != 0)
 		return ret;
+	int64_t max = sp.max, offset = sp.offset;
+	struct filter f = sp.f;
+	struct filter_order *ord = sp.ord;
+	size_t nord = sp.nord;
 
 	struct sq_query sq;
 	sq_q_init(&sq);

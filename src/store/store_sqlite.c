@@ -385,6 +385,21 @@ int sq_parse_experiment_id(const char *id, int64_t *out)
 	return str_to_int64(id, out) == 0 ? 0 : CAIRN_EINVAL;
 }
 
+int sq_search_parse(enum filter_entity entity, int64_t max_results, int64_t def, int64_t cap,
+		    const char *page_token, const char *filter, const char *const *order_by,
+		    size_t norder_by, struct arena *a, struct sq_search *out, struct cairn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int ret = sq_check_max_results(max_results, def, cap, &out->max, err);
+	if (ret == 0)
+		ret = filter_page_token_decode(page_token, &out->offset, err);
+	if (ret == 0)
+		ret = filter_parse(entity, filter ? filter : "", a, &out->f, err);
+	if (ret == 0 && norder_by > 0)
+		ret = filter_parse_order(entity, order_by, norder_by, a, &out->ord, &out->nord, err);
+	return ret;
+}
+
 int sq_check_max_results(int64_t max_results, int64_t def, int64_t max, int64_t *out,
 			 struct cairn_error *err)
 {

@@ -802,26 +802,16 @@ int store_search_runs(struct store *s, const struct store_run_query *q, struct a
 	if (view < STORE_VIEW_ACTIVE_ONLY || view > STORE_VIEW_ALL)
 		return cairn_error_set(err, CAIRN_EINVAL, "Invalid value %d for parameter 'run_view_type'",
 				       q->view_type);
-	int64_t max;
-	int ret = sq_check_max_results(q->max_results, STORE_RUNS_DEFAULT_MAX_RESULTS,
-				       STORE_RUNS_MAX_RESULTS, &max, err);
+	struct sq_search sp;
+	int ret = sq_search_parse(FILTER_RUNS, q->max_results, STORE_RUNS_DEFAULT_MAX_RESULTS,
+				  STORE_RUNS_MAX_RESULTS, q->page_token, q->filter, q->order_by,
+				  q->norder_by, a, &sp, err);
 	if (ret != 0)
 		return ret;
-	int64_t offset;
-	ret = filter_page_token_decode(q->page_token, &offset, err);
-	if (ret != 0)
-		return ret;
-	struct filter f;
-	ret = filter_parse(FILTER_RUNS, q->filter ? q->filter : "", a, &f, err);
-	if (ret != 0)
-		return ret;
-	struct filter_order *ord = NULL;
-	size_t nord = 0;
-	if (q->norder_by > 0) {
-		ret = filter_parse_order(FILTER_RUNS, q->order_by, q->norder_by, a, &ord, &nord, err);
-		if (ret != 0)
-			return ret;
-	}
+	int64_t max = sp.max, offset = sp.offset;
+	struct filter f = sp.f;
+	struct filter_order *ord = sp.ord;
+	size_t nord = sp.nord;
 
 	struct sq_query sq, oq;
 	sq_q_init(&sq);
