@@ -4,6 +4,7 @@
 #   make test         build and run the whole suite (unit + integration)
 #   make asan         build with AddressSanitizer + UBSan into build-asan/ and run the suite
 #   make check-warnings  compile every source with gcc and clang at -Wall -Wextra -Werror
+#   make fuzz         build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make clean
 
 CC      ?= cc
@@ -35,7 +36,13 @@ INT_SRC  := $(wildcard tests/integration/test_*.c)
 UNIT_BIN := $(foreach s,$(UNIT_SRC),$(BUILD)/tests/unit_$(notdir $(patsubst %/,%,$(dir $(s))))_$(patsubst test_%.c,%,$(notdir $(s))))
 INT_BIN  := $(foreach s,$(INT_SRC),$(BUILD)/tests/integration_$(patsubst test_%.c,%,$(notdir $(s))))
 
-.PHONY: all test unit integration asan check-warnings clean bench tests-build
+# Fuzz targets (libFuzzer): tests/fuzz/fuzz_*.c, built by `make fuzz` with clang into
+# build-fuzz/ and run briefly by scripts/run-fuzz.sh.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 20
+
+.PHONY: all test unit integration asan check-warnings clean bench tests-build fuzz fuzz-bins
 
 all: $(BIN)
 
@@ -65,6 +72,18 @@ $(BUILD)/tests/integration_$(patsubst test_%.c,%,$(notdir $(1))): $(BUILD)/obj/$
 endef
 $(foreach s,$(INT_SRC),$(eval $(call int_rule,$(s))))
 
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" fuzz-bins
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz.sh build-fuzz/fuzz/fuzz_*
+
 tests-build: $(BIN) $(UNIT_BIN) $(INT_BIN)
 
 test: tests-build
@@ -90,6 +109,6 @@ bench: $(BIN)
 	bench/tracking.sh
 
 clean:
-	rm -rf build build-asan build-gcc build-clang
+	rm -rf build build-asan build-gcc build-clang build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -9,7 +9,7 @@ PKGS_BUILD="build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjanss
             libcurl4-openssl-dev libssl-dev libyaml-dev"
 # Tests: clang (second compiler for warning checks), valgrind, curl and sqlite3 for
 # integration checks, and the sanitizer runtimes that come with gcc.
-PKGS_TEST="clang valgrind curl sqlite3 procps"
+PKGS_TEST="clang libclang-rt-14-dev valgrind curl sqlite3 procps"
 # Benchmarks: wrk drives load on loopback.
 PKGS_BENCH="wrk"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh checkout: install dependencies, check for banned
 # functions, build warning-free with gcc and clang, run every test, then run the suite
-# again under AddressSanitizer + UndefinedBehaviorSanitizer, and finally the integration
-# tests under valgrind. Closes with one "total: N passed, N failed" line.
+# again under AddressSanitizer + UndefinedBehaviorSanitizer, the libFuzzer targets briefly,
+# and finally the integration tests under valgrind. Closes with one "total: N passed, N
+# failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,11 +33,14 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
   EXTRA_LDFLAGS="-fsanitize=address,undefined" test | tee "$log/asan.txt"
 
+step "fuzz targets, ${FUZZ_SECONDS:-20} s each (libFuzzer + ASan + UBSan)"
+make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" | tee "$log/fuzz.txt"
+
 step "integration tests with the server under valgrind"
 CAIRN_VALGRIND=1 CAIRN_TEST_TIMEOUT=300 make -s integration | tee "$log/valgrind.txt"
 
 p=0; f=0
-for s in plain asan valgrind; do
+for s in plain asan fuzz valgrind; do
   line=$(summary "$log/$s.txt")
   [ -n "$line" ] || { echo "$s: no summary line"; f=$((f + 1)); continue; }
   p=$((p + $(echo "$line" | sed -E 's/total: ([0-9]+) passed.*/\1/')))
