@@ -469,57 +469,70 @@ static int query_of(struct rest *r, const struct store_registry_query *sq, struc
 	return rc;
 }
 
-static int r_search_rm(void *ctx, const struct store_registry_query *sq, struct arena *a,
-		       struct store_registered_model_page *out, struct cairn_error *err)
+/* One search page: GET `path` with the query, parse each element of `key` with `parse` into
+ * an arena array of `elem`-sized structs. The two registry searches differ only in these. */
+typedef int (*rest_parse_fn)(json_t *v, struct arena *a, void *out, struct cairn_error *err);
+
+static int search_page(struct rest *r, const struct store_registry_query *sq, const char *path,
+		       const char *key, size_t elem, rest_parse_fn parse, struct arena *a,
+		       void **items, size_t *nitems, const char **token, struct cairn_error *err)
 {
-	struct rest *r = ctx;
-	memset(out, 0, sizeof *out);
 	struct buf q;
 	buf_init(&q, 0);
 	json_t *v = NULL, *arr = NULL;
+	char *out = NULL;
 	int rc = query_of(r, sq, &q) != 0 ? oom(err) : 0;
 	if (rc == 0)
-		rc = rest_call(r, "GET", "registered-models/search", &q, NULL, &v, err);
+		rc = rest_call(r, "GET", path, &q, NULL, &v, err);
 	if (rc == 0)
-		rc = get_arr(v, "registered_models", &arr, err);
+		rc = get_arr(v, key, &arr, err);
 	size_t n = arr ? json_array_size(arr) : 0;
-	if (rc == 0 && n && !(out->models = arena_alloc(a, n * sizeof *out->models)))
+	if (rc == 0 && n && !(out = arena_alloc(a, n * elem)))
 		rc = oom(err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = promote_rest_parse_registered_model(json_array_get(arr, i), a, &out->models[i], err);
+		rc = parse(json_array_get(arr, i), a, out + i * elem, err);
 	if (rc == 0)
-		rc = get_s(v, "next_page_token", 0, NULL, a, &out->next_page_token, err);
-	if (rc == 0)
-		out->n = n;
+		rc = get_s(v, "next_page_token", 0, NULL, a, token, err);
+	if (rc == 0) {
+		*items = out;
+		*nitems = n;
+	}
 	json_decref(v);
 	buf_release(&q);
+	return rc;
+}
+
+static int parse_rm(json_t *v, struct arena *a, void *out, struct cairn_error *err)
+{
+	return promote_rest_parse_registered_model(v, a, out, err);
+}
+
+static int parse_mv(json_t *v, struct arena *a, void *out, struct cairn_error *err)
+{
+	return promote_rest_parse_model_version(v, a, out, err);
+}
+
+static int r_search_rm(void *ctx, const struct store_registry_query *sq, struct arena *a,
+		       struct store_registered_model_page *out, struct cairn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	void *items = NULL;
+	int rc = search_page(ctx, sq, "registered-models/search", "registered_models",
+			     sizeof *out->models, parse_rm, a, &items, &out->n,
+			     &out->next_page_token, err);
+	out->models = items;
 	return rc;
 }
 
 static int r_search_mv(void *ctx, const struct store_registry_query *sq, struct arena *a,
 		       struct store_model_version_page *out, struct cairn_error *err)
 {
-	struct rest *r = ctx;
 	memset(out, 0, sizeof *out);
-	struct buf q;
-	buf_init(&q, 0);
-	json_t *v = NULL, *arr = NULL;
-	int rc = query_of(r, sq, &q) != 0 ? oom(err) : 0;
-	if (rc == 0)
-		rc = rest_call(r, "GET", "model-versions/search", &q, NULL, &v, err);
-	if (rc == 0)
-		rc = get_arr(v, "model_versions", &arr, err);
-	size_t n = arr ? json_array_size(arr) : 0;
-	if (rc == 0 && n && !(out->versions = arena_alloc(a, n * sizeof *out->versions)))
-		rc = oom(err);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = promote_rest_parse_model_version(json_array_get(arr, i), a, &out->versions[i], err);
-	if (rc == 0)
-		rc = get_s(v, "next_page_token", 0, NULL, a, &out->next_page_token, err);
-	if (rc == 0)
-		out->n = n;
-	json_decref(v);
-	buf_release(&q);
+	void *items = NULL;
+	int rc = search_page(ctx, sq, "model-versions/search", "model_versions",
+			     sizeof *out->versions, parse_mv, a, &items, &out->n,
+			     &out->next_page_token, err);
+	out->versions = items;
 	return rc;
 }
 

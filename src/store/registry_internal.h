@@ -179,8 +179,6 @@ struct sq_conn *rg_write_open(struct store *s, struct cairn_error *err, int *ret
 
 /* Prepare an uncached statement. */
 int rg_prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, struct cairn_error *err);
-/* Grow an arena array of `elem`-sized items to hold at least n + 1; NULL when out of memory. */
-void *rg_grow(struct arena *a, void *old, size_t n, size_t *cap, size_t elem);
 
 /* Validation shared by both files. */
 int rg_validate_model_name(const char *name, const char *field, struct cairn_error *err);

@@ -173,6 +173,10 @@ size_t sq_truncated_len(const char *value, size_t max_chars);
 int sq_set_run_tag(struct sq_conn *c, int64_t run_key, const char *key, const char *value,
 		   struct cairn_error *err);
 /* Check max_results of a search against [1, max]; 0 means `def`. */
+/* Room for element n of an arena array growing by doubling: returns `old` while n < *cap,
+ * else a copy twice as large (8 at first); NULL when the arena is out of memory. */
+void *sq_grow(struct arena *a, void *old, size_t n, size_t *cap, size_t elem);
+
 /* What every search begins with, parsed for `entity`: max_results within [1, cap]
  * (`def` when 0), the page token's offset, the filter and the order_by clauses. */
 struct sq_search {

@@ -151,22 +151,6 @@ int rg_prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, struct cai
 	return 0;
 }
 
-void *rg_grow(struct arena *a, void *old, size_t n, size_t *cap, size_t elem)
-{
-	if (old && n < *cap)
-		return old;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	if (ncap <= n)
-		ncap = n + 1;
-	void *p = arena_alloc(a, ncap * elem);
-	if (!p)
-		return NULL;
-	if (old && n)
-		memcpy(p, old, n * elem);
-	*cap = ncap;
-	return p;
-}
-
 const char *rg_version_str(struct arena *a, int64_t v)
 {
 	/* Every version of a page goes through here; arena_printf's vfprintf showed up. */
@@ -518,9 +502,9 @@ static int fill_versions_from(struct sq_conn *c, struct arena *a, struct store_m
 	if (!st)
 		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		k1 = rg_grow(a, k1, nt, &c1, sizeof *k1);
-		k2 = rg_grow(a, k2, nt, &c2, sizeof *k2);
-		tags = rg_grow(a, tags, nt, &c3, sizeof *tags);
+		k1 = sq_grow(a, k1, nt, &c1, sizeof *k1);
+		k2 = sq_grow(a, k2, nt, &c2, sizeof *k2);
+		tags = sq_grow(a, tags, nt, &c3, sizeof *tags);
 		if (!k1 || !k2 || !tags || sq_col_str(a, st, 2, 0, &tags[nt].key) ||
 		    sq_col_str(a, st, 3, 0, &tags[nt].value)) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading version tags");
@@ -551,9 +535,9 @@ static int fill_versions_from(struct sq_conn *c, struct arena *a, struct store_m
 	if (!st)
 		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a1 = rg_grow(a, a1, na, &c1, sizeof *a1);
-		a2 = rg_grow(a, a2, na, &c2, sizeof *a2);
-		names = rg_grow(a, names, na, &c3, sizeof *names);
+		a1 = sq_grow(a, a1, na, &c1, sizeof *a1);
+		a2 = sq_grow(a, a2, na, &c2, sizeof *a2);
+		names = sq_grow(a, names, na, &c3, sizeof *names);
 		if (!a1 || !a2 || !names || sq_col_str(a, st, 2, 0, &names[na])) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading aliases");
 			goto out;
@@ -648,8 +632,8 @@ static int read_latest(struct sq_conn *c, struct arena *a, const char *ids, cons
 	size_t nv = 0, c1 = 0, c2 = 0;
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = rg_grow(a, v, nv, &c1, sizeof *v);
-		mids = rg_grow(a, mids, nv, &c2, sizeof *mids);
+		v = sq_grow(a, v, nv, &c1, sizeof *v);
+		mids = sq_grow(a, mids, nv, &c2, sizeof *mids);
 		if (!v || !mids || rg_read_version(a, st, &v[nv], &mids[nv]) != 0) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading latest versions");
 			break;
@@ -687,8 +671,8 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 	if (!st)
 		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		k = rg_grow(a, k, nt, &c1, sizeof *k);
-		tags = rg_grow(a, tags, nt, &c2, sizeof *tags);
+		k = sq_grow(a, k, nt, &c1, sizeof *k);
+		tags = sq_grow(a, tags, nt, &c2, sizeof *tags);
 		if (!k || !tags || sq_col_str(a, st, 1, 0, &tags[nt].key) ||
 		    sq_col_str(a, st, 2, 0, &tags[nt].value)) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading model tags");
@@ -716,8 +700,8 @@ static int fill_models(struct sq_conn *c, struct arena *a, struct store_register
 	if (!st)
 		return RG_ERR(err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ak = rg_grow(a, ak, na, &c1, sizeof *ak);
-		al = rg_grow(a, al, na, &c2, sizeof *al);
+		ak = sq_grow(a, ak, na, &c1, sizeof *ak);
+		al = sq_grow(a, al, na, &c2, sizeof *al);
 		if (!ak || !al || sq_col_str(a, st, 1, 0, &al[na].alias) ||
 		    !(al[na].version = rg_version_str(a, sqlite3_column_int64(st, 2)))) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading aliases");
@@ -1077,8 +1061,8 @@ int store_search_registered_models(struct store *s, const struct store_registry_
 			more = 1;
 			break;
 		}
-		out->models = rg_grow(a, out->models, out->n, &cap, sizeof *out->models);
-		mids = rg_grow(a, mids, out->n, &cap2, sizeof *mids);
+		out->models = sq_grow(a, out->models, out->n, &cap, sizeof *out->models);
+		mids = sq_grow(a, mids, out->n, &cap2, sizeof *mids);
 		if (!out->models || !mids || read_model_row(a, st, &out->models[out->n], &mids[out->n])) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory searching registered models");
 			goto out;
@@ -1315,7 +1299,7 @@ int store_list_registry_history(struct store *s, const char *name, const char *v
 	size_t ne = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ev = rg_grow(a, ev, ne, &cap, sizeof *ev);
+		ev = sq_grow(a, ev, ne, &cap, sizeof *ev);
 		if (!ev) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory reading history");
 			goto out;

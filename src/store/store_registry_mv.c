@@ -371,7 +371,7 @@ int store_delete_model_version(struct store *s, const char *name, const char *ve
 	size_t na = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		aliases = rg_grow(&tmp, aliases, na, &cap, sizeof *aliases);
+		aliases = sq_grow(&tmp, aliases, na, &cap, sizeof *aliases);
 		if (!aliases || sq_col_str(&tmp, st, 0, 0, &aliases[na])) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory deleting a model version");
 			break;
@@ -598,8 +598,8 @@ int store_search_model_versions(struct store *s, const struct store_registry_que
 			more = 1;
 			break;
 		}
-		out->versions = rg_grow(a, out->versions, out->n, &cap, sizeof *out->versions);
-		mids = rg_grow(a, mids, out->n, &cap2, sizeof *mids);
+		out->versions = sq_grow(a, out->versions, out->n, &cap, sizeof *out->versions);
+		mids = sq_grow(a, mids, out->n, &cap2, sizeof *mids);
 		if (!out->versions || !mids ||
 		    rg_read_version(a, st, &out->versions[out->n], &mids[out->n]) != 0) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory searching model versions");

@@ -385,6 +385,22 @@ int sq_parse_experiment_id(const char *id, int64_t *out)
 	return str_to_int64(id, out) == 0 ? 0 : CAIRN_EINVAL;
 }
 
+void *sq_grow(struct arena *a, void *old, size_t n, size_t *cap, size_t elem)
+{
+	if (old && n < *cap)
+		return old;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	if (ncap <= n)
+		ncap = n + 1;
+	void *p = arena_alloc(a, ncap * elem);
+	if (!p)
+		return NULL;
+	if (old && n)
+		memcpy(p, old, n * elem);
+	*cap = ncap;
+	return p;
+}
+
 int sq_search_parse(enum filter_entity entity, int64_t max_results, int64_t def, int64_t cap,
 		    const char *page_token, const char *filter, const char *const *order_by,
 		    size_t norder_by, struct arena *a, struct sq_search *out, struct cairn_error *err)

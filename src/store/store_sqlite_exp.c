@@ -656,17 +656,8 @@ int store_search_experiments(struct store *s, const struct store_experiment_quer
 			more = 1;
 			break;
 		}
-		if (out->n == cap) {
-			struct store_experiment *ne = arena_alloc(a, cap * 2 * sizeof *ne);
-			if (!ne) {
-				ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory searching experiments");
-				goto out;
-			}
-			memcpy(ne, out->experiments, cap * sizeof *ne);
-			out->experiments = ne;
-			cap *= 2;
-		}
-		if (sq_read_experiment(a, st, &out->experiments[out->n]) != 0) {
+		out->experiments = sq_grow(a, out->experiments, out->n, &cap, sizeof *out->experiments);
+		if (!out->experiments || sq_read_experiment(a, st, &out->experiments[out->n]) != 0) {
 			ret = cairn_error_set(err, CAIRN_ENOMEM, "out of memory searching experiments");
 			goto out;
 		}

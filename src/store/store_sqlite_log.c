@@ -751,15 +751,10 @@ int store_get_metric_history(struct store *s, const char *run_id, const char *ke
 			more = 1;
 			break;
 		}
-		if (out->n == cap) {
-			struct store_metric *nm = arena_alloc(a, cap * 2 * sizeof *nm);
-			if (!nm) {
-				ret = oom(err);
-				goto out;
-			}
-			memcpy(nm, out->metrics, cap * sizeof *nm);
-			out->metrics = nm;
-			cap *= 2;
+		out->metrics = sq_grow(a, out->metrics, out->n, &cap, sizeof *out->metrics);
+		if (!out->metrics) {
+			ret = oom(err);
+			goto out;
 		}
 		struct store_metric *m = &out->metrics[out->n++];
 		m->key = k;
@@ -987,16 +982,11 @@ int store_get_metric_history_bulk_interval(struct store *s, const char *const *r
 			int64_t step = sqlite3_column_int64(st, 0);
 			if (!has_step(sampled, nsampled, step))
 				continue;
-			if (out->n == cap) {
-				struct store_metric *nm = arena_alloc(a, cap * 2 * sizeof *nm);
-				if (!nm) {
-					sq_done(st);
-					ret = oom(err);
-					goto out;
-				}
-				memcpy(nm, out->metrics, cap * sizeof *nm);
-				out->metrics = nm;
-				cap *= 2;
+			out->metrics = sq_grow(a, out->metrics, out->n, &cap, sizeof *out->metrics);
+			if (!out->metrics) {
+				sq_done(st);
+				ret = oom(err);
+				goto out;
 			}
 			struct store_metric *m = &out->metrics[out->n++];
 			m->key = k;
