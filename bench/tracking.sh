@@ -3,8 +3,10 @@
 # docs/benchmarks.md records, with the command lines used. Loopback only; every process it
 # starts is stopped on exit.
 #
-#   bench/tracking.sh                 # cairn only
-#   MLFLOW_BIN=mlflow bench/tracking.sh   # also the MLflow reference server, if installed
+#   bench/tracking.sh
+#
+# It measures cairn only: the MLflow reference server cannot be installed on this project's
+# machines (not in Debian, no PyPI), so there is no peer run here; see docs/benchmarks.md.
 #
 # Environment: DURATION (wrk seconds, default 20), CONNS (default 16), WORKERS (cairn
 # --workers, default 4).
