@@ -86,9 +86,6 @@
 	"CREATE TRIGGER registry_history_no_delete BEFORE DELETE ON registry_history" \
 	" BEGIN SELECT RAISE(ABORT, 'registry_history is append-only'); END;"
 
-/* The same text, for tests and tools. */
-const char *sq_registry_schema_sql(void);
-
 /*
  * Migration 4: the latest live version per (model, stage), kept by triggers on
  * model_versions, so that a page of 1000 models reads its latest_versions by key instead of

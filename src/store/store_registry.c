@@ -9,13 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ schema */
-
-const char *sq_registry_schema_sql(void)
-{
-	return SQ_REGISTRY_SCHEMA_SQL;
-}
-
 /* ------------------------------------------------------------------ enums and validation */
 
 static const char *const stage_names[] = { "None", "Staging", "Production", "Archived" };
